@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * dispatch.h
+ *	  From a request frame to a queued response: header and version checks,
+ *	  decoding, the handler table, error recovery and response encoding.
+ *
+ * Runs in a broker worker only.  Per-request memory lives in a context that
+ * is reset once the response is queued; the response bytes live in the
+ * connection's context until sent.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_BROKER_DISPATCH_H
+#define KAFKAPG_BROKER_DISPATCH_H
+
+#include "kafkapg/net/conn.h"
+#include "kafkapg/protocol/apis.h"
+
+typedef struct KpRequest
+{
+	KpConn	   *conn;
+	const KpApiSchema *api;
+	KpRequestHeader header;
+	int16		version;
+	const KpAllocator *alloc;	/* request-lifetime memory for the codec */
+} KpRequest;
+
+/* Fills the response (pre-set to schema defaults) from the request. */
+typedef void (*KpHandlerFn) (KpRequest *req, const void *request, void *response);
+
+/*
+ * Fills an error response after the handler raised an ERROR; returns false
+ * if the API has no way to carry the error (the connection is then closed).
+ */
+typedef bool (*KpErrorFn) (KpRequest *req, const void *request, void *response,
+						   int16 error_code);
+
+typedef struct KpHandler
+{
+	int16		api_key;
+	int16		min_version;	/* implemented range, advertised by ApiVersions */
+	int16		max_version;
+	KpHandlerFn handle;
+	KpErrorFn	error_response;
+} KpHandler;
+
+/* handlers.c */
+extern const KpHandler *kp_handler_lookup(int16 api_key);
+extern int	kp_handler_count(void);
+extern const KpHandler *kp_handler_at(int i);
+
+/* dispatch.c */
+extern void kp_dispatch_init(MemoryContext parent);
+extern bool kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len);
+extern void *kp_request_alloc(KpRequest *req, size_t size);
+
+/* api_versions.c */
+extern void kp_handle_api_versions(KpRequest *req, const void *request, void *response);
+extern bool kp_api_versions_error(KpRequest *req, const void *request, void *response,
+								  int16 error_code);
+extern void kp_api_versions_unsupported(void *response);
+
+/* metadata.c */
+extern void kp_handle_metadata(KpRequest *req, const void *request, void *response);
+extern bool kp_metadata_error(KpRequest *req, const void *request, void *response,
+							  int16 error_code);
+
+#endif							/* KAFKAPG_BROKER_DISPATCH_H */

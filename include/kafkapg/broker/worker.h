@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.h
+ *	  Broker worker entry point (a static background worker).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_BROKER_WORKER_H
+#define KAFKAPG_BROKER_WORKER_H
+
+#include "postgres.h"
+
+extern PGDLLEXPORT void kp_worker_main(Datum arg);
+
+#endif							/* KAFKAPG_BROKER_WORKER_H */

@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * cluster.h
+ *	  Cluster identity from the catalog, cached per process.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_CATALOG_CLUSTER_H
+#define KAFKAPG_CATALOG_CLUSTER_H
+
+/* Kafka cluster id (base64url UUID, 22 chars); "" until loaded */
+extern char kp_cluster_id[64];
+
+extern bool kp_catalog_extension_ready(void);
+extern void kp_cluster_id_generate(char *out, size_t outlen);
+
+#endif							/* KAFKAPG_CATALOG_CLUSTER_H */

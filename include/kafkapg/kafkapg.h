@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * kafkapg.h
+ *	  Process-wide declarations: GUC variables and the library entry points.
+ *
+ * GUC variables are defined in guc.c and are read-only outside it; a
+ * broker worker sees SIGHUP-context changes after it processes a reload.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_KAFKAPG_H
+#define KAFKAPG_KAFKAPG_H
+
+#define KAFKAPG_VERSION		"0.1.0"
+#define KAFKAPG_EXTENSION	"kafkapg"
+
+/* listener and identity (guc.c) */
+extern char *kp_listen_addresses;
+extern int	kp_port;
+extern char *kp_advertised_host;
+extern int	kp_advertised_port;
+extern char *kp_database;
+extern int	kp_workers;
+extern int	kp_node_id;
+extern char *kp_data_directory;
+
+/* connection limits (guc.c) */
+extern int	kp_socket_request_max_bytes;
+extern int	kp_max_connections;
+extern int	kp_connections_max_idle_ms;
+
+extern void kp_guc_define(void);
+extern const char *kp_guc_advertised_host(void);
+extern int	kp_guc_advertised_port(void);
+
+#endif							/* KAFKAPG_KAFKAPG_H */

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * apis.h
+ *	  The Kafka APIs the codec knows: key, name, schema version range,
+ *	  first flexible version, and the request/response descriptors.
+ *
+ * This is what the codec can parse, not what the broker advertises: the
+ * broker's handler table (broker/handlers.c) states implemented ranges,
+ * which must lie inside these.  Read-only data.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_PROTOCOL_APIS_H
+#define KAFKAPG_PROTOCOL_APIS_H
+
+#include "kafkapg/protocol/codec.h"
+
+/* API keys (Kafka protocol guide, "Api Keys") */
+#define KP_API_METADATA			3
+#define KP_API_API_VERSIONS		18
+
+typedef struct KpApiSchema
+{
+	int16_t		api_key;
+	const char *name;
+	int16_t		min_version;
+	int16_t		max_version;
+	int16_t		flexible_min;	/* first flexible version, or KP_NEVER */
+	const KpStructDesc *request;
+	const KpStructDesc *response;
+} KpApiSchema;
+
+extern const KpApiSchema *kp_api_schema(int16_t api_key);
+extern const char *kp_api_name(int16_t api_key);
+extern bool kp_api_is_flexible(const KpApiSchema *api, int16_t version);
+extern int	kp_request_header_version(const KpApiSchema *api, int16_t version);
+extern int	kp_response_header_version(const KpApiSchema *api, int16_t version);
+
+#endif							/* KAFKAPG_PROTOCOL_APIS_H */

@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.h
+ *	  Shared state of the kafkapg processes.
+ *
+ * KpShared is created once by the postmaster (shmem hooks) and never moves.
+ * Locking: worker slots are written only by their own worker, except that
+ * other processes read pid/latch under the spinlock to wake workers; the
+ * counters are atomics readable without locks (monitoring never blocks
+ * the broker).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KAFKAPG_SHMEM_H
+#define KAFKAPG_SHMEM_H
+
+#include "port/atomics.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#define KP_MAX_WORKERS 64
+
+typedef struct KpWorkerSlot
+{
+	pid_t		pid;			/* 0 when not running */
+	Latch	   *latch;
+	TimestampTz started_at;
+	bool		listening;
+	pg_atomic_uint32 connections;
+	pg_atomic_uint64 requests;
+	pg_atomic_uint64 connections_closed_on_error;
+} KpWorkerSlot;
+
+typedef struct KpShared
+{
+	slock_t		mutex;			/* protects pid/latch/started_at/listening */
+	pg_atomic_uint32 extension_generation;	/* bumped by any CREATE/DROP EXTENSION */
+	pg_atomic_uint32 fault_api_key;	/* test hook: fail next request of key+1 */
+	int			nworkers;
+	KpWorkerSlot workers[KP_MAX_WORKERS];
+} KpShared;
+
+extern KpShared *kp_shared;
+
+extern void kp_shmem_install_hooks(void);
+extern void kp_shmem_wake_workers(void);
+extern void kp_extension_watch_install(void);
+
+#endif							/* KAFKAPG_SHMEM_H */

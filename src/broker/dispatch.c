@@ -1,0 +1,226 @@
+/*-------------------------------------------------------------------------
+ *
+ * dispatch.c
+ *	  Turns one request frame into one queued response.
+ *
+ * Order of checks follows Kafka: an unknown API key or an unsupported
+ * version of anything but ApiVersions closes the connection (Kafka cannot
+ * parse such a request either); an unsupported ApiVersions version gets
+ * the KIP-511 fallback; a body that does not parse closes the connection
+ * with a LOG line.  A handler that raises ERROR is recovered from here: the
+ * transaction is aborted, locks released, request memory reset, and the
+ * client gets UNKNOWN_SERVER_ERROR through the API's error response.
+ *
+ * Broker worker only; single-threaded.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "storage/lwlock.h"
+#include "utils/memutils.h"
+
+#include "kafkapg/broker/dispatch.h"
+#include "kafkapg/protocol/errors.h"
+#include "kafkapg/protocol/messages.h"
+#include "kafkapg/shmem.h"
+
+static MemoryContext request_cxt = NULL;
+
+static void *
+palloc_zero_cb(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void *
+repalloc_cb(void *ctx, void *ptr, size_t old_size, size_t size)
+{
+	return repalloc_huge(ptr, size);
+}
+
+void
+kp_dispatch_init(MemoryContext parent)
+{
+	request_cxt = AllocSetContextCreate(parent, "kafkapg request",
+										ALLOCSET_DEFAULT_SIZES);
+}
+
+void *
+kp_request_alloc(KpRequest *req, size_t size)
+{
+	return req->alloc->alloc(req->alloc->ctx, size);
+}
+
+/* Encodes [size][response header][body] and queues it on the connection. */
+static bool
+queue_response(KpConn *conn, const KpApiSchema *api, int16 version,
+			   int32 correlation_id, const void *body)
+{
+	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, conn->cxt};
+	KpCodecCtx	ctx = {version, kp_api_is_flexible(api, version), &alloc};
+	KpWriter	w;
+
+	kp_writer_init(&w, &alloc, 256);
+	kp_write_int32(&w, 0);		/* size, patched below */
+	kp_encode_response_header(&w, kp_response_header_version(api, version),
+							  correlation_id);
+	if (!kp_encode_struct(api->response, &ctx, &w, body))
+	{
+		ereport(LOG,
+				(errmsg("kafkapg: could not encode %s v%d response for %s: %s (field %s)",
+						api->name, version, conn->peer, w.error,
+						w.field ? w.field : "?")));
+		pfree(w.data);
+		return false;
+	}
+	kp_put_int32_at(&w, 0, (int32) (w.len - 4));
+	kp_conn_queue(conn, w.data, w.len);
+	return true;
+}
+
+/* KIP-511: UNSUPPORTED_VERSION with our ApiVersions range, as a v0 response. */
+static bool
+answer_unsupported_api_versions(KpConn *conn, const KpApiSchema *api, int32 corr)
+{
+	KpApiVersionsResponse rs;
+	KpApiVersion one;
+
+	kp_struct_init_defaults(&kp_desc_ApiVersionsResponse, &rs);
+	rs.api_keys = &one;
+	kp_api_versions_unsupported(&rs);
+	return queue_response(conn, api, 0, corr, &rs);
+}
+
+/* Test hook: kafkapg.debug_fail_next_request() arms a failure for one key. */
+static void
+maybe_inject_fault(KpRequest *req)
+{
+	uint32		armed = pg_atomic_read_u32(&kp_shared->fault_api_key);
+
+	if (armed != (uint32) req->api->api_key + 1)
+		return;
+	if (pg_atomic_compare_exchange_u32(&kp_shared->fault_api_key, &armed, 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("kafkapg: injected fault in %s request", req->api->name)));
+}
+
+/*
+ * Runs the handler; on ERROR, recovers the worker and builds the API's
+ * error response.  Returns false if no response can be sent.
+ */
+static bool
+run_handler(const KpHandler *h, KpRequest *req, const void *request, void *response)
+{
+	volatile bool failed = false;
+
+	PG_TRY();
+	{
+		maybe_inject_fault(req);
+		h->handle(req, request, response);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(request_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortOutOfAnyTransaction();
+		LWLockReleaseAll();
+		ereport(LOG,
+				(errmsg("kafkapg: %s v%d request from %s failed: %s",
+						req->api->name, req->version, req->conn->peer,
+						edata->message)));
+		FreeErrorData(edata);
+		failed = true;
+	}
+	PG_END_TRY();
+
+	if (!failed)
+		return true;
+	kp_struct_init_defaults(req->api->response, response);
+	return h->error_response != NULL &&
+		h->error_response(req, request, response, KP_ERR_UNKNOWN_SERVER_ERROR);
+}
+
+/* Decodes header and body; logs and returns false on malformed input. */
+static bool
+decode_request(KpRequest *req, const uint8 *frame, int32 len, void *body)
+{
+	KpCodecCtx	ctx = {req->version, kp_api_is_flexible(req->api, req->version), req->alloc};
+	KpReader	r;
+
+	kp_reader_init(&r, frame, len);
+	if (kp_decode_request_header(&r, kp_request_header_version(req->api, req->version),
+								 req->alloc, &req->header) &&
+		kp_decode_struct(req->api->request, &ctx, &r, body))
+		return true;
+	ereport(LOG,
+			(errmsg("kafkapg: closing connection from %s: malformed %s v%d request: %s in field \"%s\"",
+					req->conn->peer, req->api->name, req->version,
+					r.error ? r.error : "?", r.field ? r.field : "?")));
+	return false;
+}
+
+static bool
+dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
+			   int16 version, const uint8 *frame, int32 len)
+{
+	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, request_cxt};
+	KpRequest	req = {conn, api, {0}, version, &alloc};
+	void	   *request = palloc0(api->request->size);
+	void	   *response = palloc0(api->response->size);
+
+	if (!decode_request(&req, frame, len, request))
+		return false;
+	kp_struct_init_defaults(api->response, response);
+	if (!run_handler(h, &req, request, response))
+		return false;
+	return queue_response(conn, api, version, req.header.correlation_id, response);
+}
+
+/*
+ * Handles one frame (the bytes after the size prefix).  Returns false when
+ * the connection must be closed; the reason has been logged.
+ */
+bool
+kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len)
+{
+	int16		api_key,
+				version;
+	int32		corr;
+	const KpHandler *h;
+	const KpApiSchema *api;
+	MemoryContext old;
+	bool		ok;
+
+	if (!kp_peek_request_header(frame, len, &api_key, &version, &corr))
+		return false;			/* cannot happen: frames are >= 8 bytes */
+	h = kp_handler_lookup(api_key);
+	api = kp_api_schema(api_key);
+	if (h == NULL || api == NULL)
+	{
+		ereport(LOG,
+				(errmsg("kafkapg: closing connection from %s: unknown API key %d",
+						conn->peer, api_key)));
+		return false;
+	}
+	if (version < h->min_version || version > h->max_version)
+	{
+		if (api_key == KP_API_API_VERSIONS)
+			return answer_unsupported_api_versions(conn, api, corr);
+		ereport(LOG,
+				(errmsg("kafkapg: closing connection from %s: unsupported %s version %d (supported %d to %d)",
+						conn->peer, api->name, version, h->min_version, h->max_version)));
+		return false;
+	}
+	old = MemoryContextSwitchTo(request_cxt);
+	ok = dispatch_known(conn, h, api, version, frame, len);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(request_cxt);
+	return ok;
+}

@@ -1,0 +1,146 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *	  Every kafkapg configuration parameter, defined in one place and
+ *	  grouped by subsystem.  All live under the reserved "kafkapg." prefix.
+ *
+ * Parameters that shape the process layout or node identity (addresses,
+ * port, workers, database, node id, data directory) need a restart;
+ * advertised address and connection limits are reloadable (SIGHUP).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include "utils/guc.h"
+
+#include "kafkapg/kafkapg.h"
+
+char	   *kp_listen_addresses = NULL;
+int			kp_port = 9092;
+char	   *kp_advertised_host = NULL;
+int			kp_advertised_port = 0;
+char	   *kp_database = NULL;
+int			kp_workers = 1;
+int			kp_node_id = 1;
+char	   *kp_data_directory = NULL;
+
+int			kp_socket_request_max_bytes = 104857600;
+int			kp_max_connections = 10000;
+int			kp_connections_max_idle_ms = 600000;
+
+static void
+define_listener_gucs(void)
+{
+	DefineCustomStringVariable("kafkapg.listen_addresses",
+							   "Addresses the Kafka listener binds to.",
+							   "Comma-separated host names or IP addresses; * for all.",
+							   &kp_listen_addresses, "localhost",
+							   PGC_POSTMASTER, GUC_LIST_INPUT, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.port",
+							"TCP port of the Kafka listener.",
+							NULL, &kp_port, 9092, 1, 65535,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("kafkapg.advertised_host",
+							   "Host name given to clients in Metadata responses.",
+							   "Empty means the first listen address, or the machine's host name when listening on all addresses.",
+							   &kp_advertised_host, "",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.advertised_port",
+							"Port given to clients in Metadata responses.",
+							"0 means the same as kafkapg.port.",
+							&kp_advertised_port, 0, 0, 65535,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.workers",
+							"Number of broker worker processes sharing the port.",
+							"Each takes one background worker slot (max_worker_processes).",
+							&kp_workers, 1, 1, 64,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+}
+
+static void
+define_identity_gucs(void)
+{
+	DefineCustomStringVariable("kafkapg.database",
+							   "Database in which the broker workers run.",
+							   "CREATE EXTENSION kafkapg must be run in this database.",
+							   &kp_database, "postgres",
+							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.node_id",
+							"Kafka node (broker) id of this server.",
+							NULL, &kp_node_id, 1, 0, INT_MAX,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("kafkapg.data_directory",
+							   "Directory holding the partition logs.",
+							   "A relative path is taken from the data directory.",
+							   &kp_data_directory, "kafkapg",
+							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+}
+
+static void
+define_connection_gucs(void)
+{
+	DefineCustomIntVariable("kafkapg.socket_request_max_bytes",
+							"Largest request frame accepted (Kafka socket.request.max.bytes).",
+							"A larger frame closes the connection.",
+							&kp_socket_request_max_bytes, 104857600, 1024, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.max_connections",
+							"Most client connections per broker worker (Kafka max.connections).",
+							NULL, &kp_max_connections, 10000, 1, 1000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.connections_max_idle_ms",
+							"Idle connections are closed after this time (Kafka connections.max.idle.ms).",
+							"0 disables the idle timeout.",
+							&kp_connections_max_idle_ms, 600000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
+
+/* Defines every kafkapg.* parameter and reserves the prefix. */
+void
+kp_guc_define(void)
+{
+	define_listener_gucs();
+	define_identity_gucs();
+	define_connection_gucs();
+	MarkGUCPrefixReserved("kafkapg");
+}
+
+/*
+ * The host clients should connect to: kafkapg.advertised_host if set, else
+ * the first listen address, else (listening on all addresses) our host name.
+ * The result is valid until the next configuration reload.
+ */
+const char *
+kp_guc_advertised_host(void)
+{
+	static char buf[256];
+	const char *la = kp_listen_addresses;
+	size_t		n;
+
+	if (kp_advertised_host != NULL && kp_advertised_host[0] != '\0')
+		return kp_advertised_host;
+	while (*la == ' ')
+		la++;
+	n = strcspn(la, ", ");
+	if (n > 0 && n < sizeof(buf) && strncmp(la, "*", n) != 0 &&
+		strncmp(la, "0.0.0.0", n) != 0 && strncmp(la, "::", n) != 0)
+	{
+		memcpy(buf, la, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	if (gethostname(buf, sizeof(buf)) != 0)
+		strlcpy(buf, "localhost", sizeof(buf));
+	buf[sizeof(buf) - 1] = '\0';
+	return buf;
+}
+
+int
+kp_guc_advertised_port(void)
+{
+	return kp_advertised_port > 0 ? kp_advertised_port : kp_port;
+}

@@ -1,0 +1,358 @@
+/*-------------------------------------------------------------------------
+ *
+ * server.c
+ *	  The broker worker's event loop.
+ *
+ * One WaitEventSet holds the latch, postmaster death, the listening sockets
+ * and every connection.  PostgreSQL 15 cannot remove an event from a set, so
+ * the set is rebuilt (at most once per loop pass) when connections come or
+ * go.  A connection waits for READABLE while it has no output queued and
+ * for WRITEABLE while it has; when its queued output passes a high-water
+ * mark it stops reading (backpressure) until the client drains it.  It is
+ * never registered for nothing, which with level-triggered epoll would spin
+ * on a hung-up socket.
+ *
+ * Closed connections are unlinked at the end of the pass, since later
+ * events of the same pass may still name them.  Single process, no locks;
+ * statistics go to this worker's shared slot with atomics.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "kafkapg/kafkapg.h"
+#include "kafkapg/net/server.h"
+
+#define KP_MAX_EVENTS		64
+#define KP_ACCEPT_BATCH		64
+#define KP_READS_PER_WAKE	16
+#define KP_OUTPUT_HIGH_WATER (16 * 1024 * 1024)
+#define KP_IDLE_CHECK_MS	1000
+
+void
+kp_server_init(KpServer *srv, MemoryContext parent, KpWorkerSlot *slot,
+			   KpFrameFn on_frame, KpKeepServingFn keep_serving)
+{
+	memset(srv, 0, sizeof(KpServer));
+	srv->cxt = AllocSetContextCreate(parent, "kafkapg server", ALLOCSET_DEFAULT_SIZES);
+	dlist_init(&srv->conns);
+	srv->on_frame = on_frame;
+	srv->keep_serving = keep_serving;
+	srv->slot = slot;
+	srv->wes_dirty = true;
+	srv->last_idle_check = GetCurrentTimestamp();
+}
+
+static uint32
+wanted_events(KpConn *conn)
+{
+	if (conn->out_bytes == 0)
+		return WL_SOCKET_READABLE;
+	if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
+		return WL_SOCKET_WRITEABLE;
+	return WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE;
+}
+
+static void
+rebuild_wait_set(KpServer *srv)
+{
+	dlist_iter	it;
+
+	if (srv->wes != NULL)
+		FreeWaitEventSet(srv->wes);
+	srv->wes = CreateWaitEventSet(srv->cxt, 2 + srv->listeners.n + srv->nconns);
+	AddWaitEventToSet(srv->wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(srv->wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (int i = 0; i < srv->listeners.n; i++)
+		AddWaitEventToSet(srv->wes, WL_SOCKET_READABLE, srv->listeners.socks[i],
+						  NULL, NULL);
+	dlist_foreach(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+
+		if (conn->closed)
+			continue;
+		conn->wes_events = wanted_events(conn);
+		conn->wes_pos = AddWaitEventToSet(srv->wes, conn->wes_events, conn->sock,
+										  NULL, conn);
+	}
+	srv->wes_dirty = false;
+}
+
+static void
+update_interest(KpServer *srv, KpConn *conn)
+{
+	uint32		want = wanted_events(conn);
+
+	if (conn->closed || conn->wes_pos < 0 || srv->wes_dirty || want == conn->wes_events)
+		return;
+	ModifyWaitEvent(srv->wes, conn->wes_pos, want, NULL);
+	conn->wes_events = want;
+}
+
+/* Marks a connection closed; it is freed at the end of the loop pass. */
+void
+kp_server_close_conn(KpServer *srv, KpConn *conn)
+{
+	if (conn->closed)
+		return;
+	conn->closed = true;
+	srv->wes_dirty = true;
+	pg_atomic_fetch_sub_u32(&srv->slot->connections, 1);
+}
+
+static void
+reap_closed(KpServer *srv)
+{
+	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+
+		if (!conn->closed)
+			continue;
+		dlist_delete(&conn->node);
+		srv->nconns--;
+		kp_conn_destroy(conn);
+	}
+}
+
+static void
+accept_connections(KpServer *srv, pgsocket lsock)
+{
+	for (int i = 0; i < KP_ACCEPT_BATCH; i++)
+	{
+		char		peer[128];
+		pgsocket	s = kp_listener_accept(lsock, peer, sizeof(peer));
+		KpConn	   *conn;
+
+		if (s == PGINVALID_SOCKET)
+			return;
+		if (srv->nconns >= kp_max_connections)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+
+			if (TimestampDifferenceExceeds(srv->last_limit_log, now, 10000))
+			{
+				ereport(LOG,
+						(errmsg("kafkapg: refusing connection from %s: kafkapg.max_connections (%d) reached",
+								peer, kp_max_connections)));
+				srv->last_limit_log = now;
+			}
+			close(s);
+			continue;
+		}
+		conn = kp_conn_create(srv->cxt, s, peer);
+		dlist_push_tail(&srv->conns, &conn->node);
+		srv->nconns++;
+		srv->wes_dirty = true;
+		pg_atomic_fetch_add_u32(&srv->slot->connections, 1);
+	}
+}
+
+static void
+log_bad_frame(KpServer *srv, KpConn *conn, int32 size)
+{
+	if (size > kp_socket_request_max_bytes)
+		ereport(LOG,
+				(errmsg("kafkapg: closing connection from %s: request of %d bytes exceeds kafkapg.socket_request_max_bytes (%d)",
+						conn->peer, size, kp_socket_request_max_bytes)));
+	else
+		ereport(LOG,
+				(errmsg("kafkapg: closing connection from %s: invalid request size %d",
+						conn->peer, size)));
+	pg_atomic_fetch_add_u64(&srv->slot->connections_closed_on_error, 1);
+}
+
+/* Handles every whole frame in the input buffer, in order. */
+static void
+process_frames(KpServer *srv, KpConn *conn)
+{
+	while (!conn->closed && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
+	{
+		const uint8 *frame;
+		int32		len;
+		KpFrameStatus st = kp_conn_next_frame(conn, kp_socket_request_max_bytes,
+											  &frame, &len);
+
+		if (st == KP_FRAME_NEED_MORE)
+			break;
+		if (st == KP_FRAME_INVALID)
+		{
+			log_bad_frame(srv, conn, len);
+			kp_server_close_conn(srv, conn);
+			return;
+		}
+		conn->requests++;
+		pg_atomic_fetch_add_u64(&srv->slot->requests, 1);
+		if (!srv->on_frame(conn, frame, len))
+		{
+			pg_atomic_fetch_add_u64(&srv->slot->connections_closed_on_error, 1);
+			kp_server_close_conn(srv, conn);
+			return;
+		}
+	}
+	kp_conn_compact(conn);
+}
+
+static void
+flush_conn(KpServer *srv, KpConn *conn)
+{
+	if (!conn->closed && !kp_conn_flush(conn))
+		kp_server_close_conn(srv, conn);
+}
+
+static void
+handle_readable(KpServer *srv, KpConn *conn)
+{
+	for (int i = 0; i < KP_READS_PER_WAKE && !conn->closed; i++)
+	{
+		int			n;
+
+		if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
+			break;
+		n = kp_conn_fill(conn);
+		if (n < 0)
+		{
+			kp_server_close_conn(srv, conn);
+			return;
+		}
+		process_frames(srv, conn);
+		/* answer now: most responses go out without waiting for WRITEABLE */
+		flush_conn(srv, conn);
+		if (n == 0)
+			break;
+	}
+}
+
+static void
+handle_conn_event(KpServer *srv, KpConn *conn, uint32 events)
+{
+	if (conn->closed)
+		return;
+	if (events & WL_SOCKET_WRITEABLE)
+	{
+		flush_conn(srv, conn);
+		/* output drained below the mark: consume input that was held back */
+		if (!conn->closed && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
+		{
+			process_frames(srv, conn);
+			flush_conn(srv, conn);
+		}
+	}
+	if ((events & WL_SOCKET_READABLE) && !conn->closed)
+		handle_readable(srv, conn);
+	update_interest(srv, conn);
+}
+
+static void
+close_idle(KpServer *srv)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	dlist_iter	it;
+
+	if (!TimestampDifferenceExceeds(srv->last_idle_check, now, KP_IDLE_CHECK_MS))
+		return;
+	srv->last_idle_check = now;
+	if (kp_connections_max_idle_ms <= 0)
+		return;
+	dlist_foreach(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+
+		if (!conn->closed && conn->out_bytes == 0 &&
+			TimestampDifferenceExceeds(conn->last_active, now, kp_connections_max_idle_ms))
+		{
+			ereport(DEBUG1,
+					(errmsg("kafkapg: closing idle connection from %s", conn->peer)));
+			kp_server_close_conn(srv, conn);
+		}
+	}
+}
+
+/* Returns false when the worker should stop serving. */
+static bool
+handle_latch(KpServer *srv)
+{
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	return srv->keep_serving();
+}
+
+static bool
+is_listener(KpServer *srv, pgsocket fd)
+{
+	for (int i = 0; i < srv->listeners.n; i++)
+	{
+		if (srv->listeners.socks[i] == fd)
+			return true;
+	}
+	return false;
+}
+
+static void
+close_all(KpServer *srv)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &srv->conns)
+		kp_server_close_conn(srv, dlist_container(KpConn, node, it.cur));
+	reap_closed(srv);
+	kp_listeners_close(&srv->listeners);
+	if (srv->wes != NULL)
+		FreeWaitEventSet(srv->wes);
+	srv->wes = NULL;
+	srv->wes_dirty = true;
+}
+
+/*
+ * Serves connections on the already-opened listeners until keep_serving
+ * says stop; then closes every connection and listener.  Returns only then
+ * (SIGTERM and postmaster death end the process from inside the loop).
+ */
+void
+kp_server_run(KpServer *srv)
+{
+	WaitEvent	events[KP_MAX_EVENTS];
+
+	for (;;)
+	{
+		int			n;
+
+		if (srv->wes_dirty)
+			rebuild_wait_set(srv);
+		n = WaitEventSetWait(srv->wes, KP_IDLE_CHECK_MS, events, KP_MAX_EVENTS,
+							 PG_WAIT_EXTENSION);
+		for (int i = 0; i < n; i++)
+		{
+			WaitEvent  *ev = &events[i];
+
+			if (ev->events & WL_LATCH_SET)
+			{
+				if (!handle_latch(srv))
+				{
+					close_all(srv);
+					return;
+				}
+			}
+			else if (ev->user_data == NULL && is_listener(srv, ev->fd))
+				accept_connections(srv, ev->fd);
+			else if (ev->user_data != NULL)
+				handle_conn_event(srv, (KpConn *) ev->user_data, ev->events);
+		}
+		close_idle(srv);
+		reap_closed(srv);
+	}
+}

@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *	  Creation of KpShared, and the watcher that wakes the broker workers
+ *	  when an extension is created or dropped.
+ *
+ * Workers wait for CREATE EXTENSION kafkapg (and stop serving after DROP)
+ * without polling: any backend that creates or drops an extension bumps
+ * extension_generation at commit and sets every worker's latch, and the
+ * workers then look at the catalog.  See shmem.h for locking.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_extension.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+
+#include "kafkapg/shmem.h"
+
+KpShared   *kp_shared = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
+static bool extension_changed = false;
+
+static void
+kp_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(KpShared)));
+}
+
+static void
+kp_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	kp_shared = ShmemInitStruct("kafkapg", sizeof(KpShared), &found);
+	if (!found)
+	{
+		memset(kp_shared, 0, sizeof(KpShared));
+		SpinLockInit(&kp_shared->mutex);
+		pg_atomic_init_u32(&kp_shared->extension_generation, 0);
+		pg_atomic_init_u32(&kp_shared->fault_api_key, 0);
+		for (int i = 0; i < KP_MAX_WORKERS; i++)
+		{
+			pg_atomic_init_u32(&kp_shared->workers[i].connections, 0);
+			pg_atomic_init_u64(&kp_shared->workers[i].requests, 0);
+			pg_atomic_init_u64(&kp_shared->workers[i].connections_closed_on_error, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+kp_shmem_install_hooks(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = kp_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = kp_shmem_startup;
+}
+
+/* Sets the latch of every running broker worker. */
+void
+kp_shmem_wake_workers(void)
+{
+	if (kp_shared == NULL)
+		return;
+	SpinLockAcquire(&kp_shared->mutex);
+	for (int i = 0; i < KP_MAX_WORKERS; i++)
+	{
+		if (kp_shared->workers[i].pid != 0 && kp_shared->workers[i].latch != NULL)
+			SetLatch(kp_shared->workers[i].latch);
+	}
+	SpinLockRelease(&kp_shared->mutex);
+}
+
+static void
+kp_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				 int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (classId == ExtensionRelationId &&
+		(access == OAT_POST_CREATE || access == OAT_DROP))
+		extension_changed = true;
+}
+
+static void
+kp_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (extension_changed && kp_shared != NULL)
+			{
+				pg_atomic_fetch_add_u32(&kp_shared->extension_generation, 1);
+				kp_shmem_wake_workers();
+			}
+			extension_changed = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			extension_changed = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Installs the hooks that report extension creation/drop to the workers. */
+void
+kp_extension_watch_install(void)
+{
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = kp_object_access;
+	RegisterXactCallback(kp_xact_callback, NULL);
+}

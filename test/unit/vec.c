@@ -1,0 +1,157 @@
+/*-------------------------------------------------------------------------
+ *
+ * vec.c
+ *	  Byte-vector helpers for the codec unit tests (see vec.h).
+ *
+ * Inputs are copied into blocks of exactly their length, so that valgrind
+ * reports any read past the end of a vector or of one of its prefixes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vec.h"
+
+static KpCodecCtx
+make_ctx(const KpuMsg *m)
+{
+	KpCodecCtx	ctx;
+
+	ctx.version = m->version;
+	ctx.flexible = m->flexible;
+	ctx.alloc = &kpu_allocator;
+	return ctx;
+}
+
+void *
+kpu_decode_vec(const char *file, int line, const KpuMsg *m, const char *hex)
+{
+	KpCodecCtx	ctx = make_ctx(m);
+	size_t		len;
+	uint8_t    *buf = kpu_hex(hex, &len);
+	void	   *out = kpu_malloc(m->desc->size);
+	KpReader	r;
+
+	kp_reader_init(&r, buf, len);
+	if (!kpu_check(kp_decode_struct(m->desc, &ctx, &r, out), file, line,
+				   "decoding %s v%d failed: %s (field %s)", m->desc->name,
+				   m->version, r.error ? r.error : "?",
+				   r.field ? r.field : "?"))
+		return NULL;
+	if (!kpu_check(r.p == r.end, file, line,
+				   "decoding %s v%d left %zu of %zu bytes unread",
+				   m->desc->name, m->version, (size_t) (r.end - r.p), len))
+		return NULL;
+	return out;
+}
+
+bool
+kpu_encode_vec(const char *file, int line, const KpuMsg *m, const void *in,
+			   const char *hex)
+{
+	KpCodecCtx	ctx = make_ctx(m);
+	size_t		len;
+	uint8_t    *exp = kpu_hex(hex, &len);
+	KpWriter	w;
+	char		what[128];
+
+	/* start tiny so that every vector also exercises writer growth */
+	kp_writer_init(&w, &kpu_allocator, 1);
+	if (!kpu_check(kp_encode_struct(m->desc, &ctx, &w, in), file, line,
+				   "encoding %s v%d failed: %s (field %s)", m->desc->name,
+				   m->version, w.error ? w.error : "?",
+				   w.field ? w.field : "?"))
+		return false;
+	snprintf(what, sizeof(what), "encoded %s v%d", m->desc->name, m->version);
+	return kpu_check_bytes(w.data, w.len, exp, len, file, line, what);
+}
+
+bool
+kpu_prefixes_fail(const char *file, int line, const KpuMsg *m, const char *hex)
+{
+	KpCodecCtx	ctx = make_ctx(m);
+	size_t		len;
+	uint8_t    *full = kpu_hex(hex, &len);
+
+	for (size_t n = 0; n < len; n++)
+	{
+		uint8_t    *prefix = kpu_copy(full, n);
+		void	   *out = kpu_malloc(m->desc->size);
+		KpReader	r;
+		bool		ok;
+
+		kp_reader_init(&r, prefix, n);
+		ok = kp_decode_struct(m->desc, &ctx, &r, out);
+		if (!kpu_check(!ok && r.error != NULL, file, line,
+					   "%s v%d: prefix of %zu of %zu bytes did not fail (%s)",
+					   m->desc->name, m->version, n, len,
+					   ok ? "decoded" : "no error message"))
+			return false;
+	}
+	return true;
+}
+
+void *
+kpu_roundtrip(const char *file, int line, const KpuMsg *m, const void *in,
+			  const char *hex)
+{
+	kpu_encode_vec(file, line, m, in, hex);
+	kpu_prefixes_fail(file, line, m, hex);
+	return kpu_decode_vec(file, line, m, hex);
+}
+
+static bool
+error_matches(const char *got, const char *exp)
+{
+	return exp == NULL || (got != NULL && strcmp(got, exp) == 0);
+}
+
+bool
+kpu_decode_fails(const char *file, int line, const KpuMsg *m, const char *hex,
+				 const char *error, const char *field)
+{
+	KpCodecCtx	ctx = make_ctx(m);
+	size_t		len;
+	uint8_t    *buf = kpu_hex(hex, &len);
+	void	   *out = kpu_malloc(m->desc->size);
+	KpReader	r;
+
+	kp_reader_init(&r, buf, len);
+	if (!kpu_check(!kp_decode_struct(m->desc, &ctx, &r, out), file, line,
+				   "%s v%d: malformed input decoded successfully",
+				   m->desc->name, m->version))
+		return false;
+	if (!kpu_check(r.error != NULL && error_matches(r.error, error), file, line,
+				   "%s v%d: error is \"%s\", expected \"%s\"", m->desc->name,
+				   m->version, r.error ? r.error : "NULL", error ? error : "any"))
+		return false;
+	if (field == NULL)
+		return true;
+	return kpu_check(r.field != NULL && strcmp(r.field, field) == 0, file, line,
+					 "%s v%d: error names field %s, expected %s", m->desc->name,
+					 m->version, r.field ? r.field : "NULL", field);
+}
+
+bool
+kpu_encode_fails(const char *file, int line, const KpuMsg *m, const void *in,
+				 const char *error, const char *field)
+{
+	KpCodecCtx	ctx = make_ctx(m);
+	KpWriter	w;
+
+	kp_writer_init(&w, &kpu_allocator, 16);
+	if (!kpu_check(!kp_encode_struct(m->desc, &ctx, &w, in), file, line,
+				   "%s v%d: unrepresentable value encoded successfully",
+				   m->desc->name, m->version))
+		return false;
+	if (!kpu_check(error_matches(w.error, error), file, line,
+				   "%s v%d: error is \"%s\", expected \"%s\"", m->desc->name,
+				   m->version, w.error ? w.error : "NULL", error ? error : "any"))
+		return false;
+	if (field == NULL)
+		return true;
+	return kpu_check(w.field != NULL && strcmp(w.field, field) == 0, file, line,
+					 "%s v%d: error names field %s, expected %s", m->desc->name,
+					 m->version, w.field ? w.field : "NULL", field);
+}
