@@ -1,6 +1,9 @@
 -- kafkapg 0.1.0: install script
 \echo Use "CREATE EXTENSION kafkapg" to load this file. \quit
 
+CREATE SCHEMA kafkapg;
+GRANT USAGE ON SCHEMA kafkapg TO PUBLIC;
+
 -- Calling a C function first loads the library, so CREATE EXTENSION fails
 -- at once, with the preload hint, when kafkapg is not in
 -- shared_preload_libraries (even with check_function_bodies off).
@@ -24,6 +27,7 @@ CREATE TABLE kafkapg.cluster (
 COMMENT ON TABLE kafkapg.cluster IS 'Kafka cluster id of this server (one row)';
 INSERT INTO kafkapg.cluster (cluster_id) VALUES (kafkapg._generate_cluster_id());
 SELECT pg_catalog.pg_extension_config_dump('kafkapg.cluster', '');
+GRANT SELECT ON kafkapg.cluster TO PUBLIC;
 
 CREATE FUNCTION kafkapg.cluster_id() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -39,6 +43,7 @@ CREATE FUNCTION kafkapg.broker_workers(
     AS 'MODULE_PATHNAME', 'kp_sql_broker_workers'
     LANGUAGE C VOLATILE STRICT;
 CREATE VIEW kafkapg.broker_workers AS SELECT * FROM kafkapg.broker_workers();
+GRANT SELECT ON kafkapg.broker_workers TO PUBLIC;
 COMMENT ON VIEW kafkapg.broker_workers IS 'One row per kafkapg broker worker process';
 
 -- Test hook: the next request of this API key fails inside the worker.

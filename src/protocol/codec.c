@@ -29,6 +29,8 @@ static void encode_value(const KpFieldDesc *f, KpType type, const KpCodecCtx *ct
 						 KpWriter *w, const void *src);
 static bool value_is_default(const KpFieldDesc *f, KpType type,
 							 const KpCodecCtx *ctx, const void *src);
+static bool field_is_default(const KpFieldDesc *f, const KpCodecCtx *ctx,
+							 const void *base);
 
 static inline bool
 in_version(const KpFieldDesc *f, int16_t version)
@@ -490,8 +492,7 @@ struct_is_default(const KpStructDesc *desc, const KpCodecCtx *ctx, const void *s
 	{
 		const KpFieldDesc *f = &desc->fields[i];
 
-		if (in_version(f, ctx->version) &&
-			!value_is_default(f, f->type, ctx, CFIELD_PTR(src, f->offset)))
+		if (in_version(f, ctx->version) && !field_is_default(f, ctx, src))
 			return false;
 	}
 	return true;
@@ -549,9 +550,8 @@ field_is_default(const KpFieldDesc *f, const KpCodecCtx *ctx, const void *base)
 {
 	if (f->type == KP_T_ARRAY)
 	{
-		int32_t		count = *(const int32_t *) CFIELD_PTR(base, f->count_offset);
-
-		return count < 0 || (count == 0 && !nullable(f, ctx->version));
+		/* the decoder's default for an absent array is empty, never null */
+		return *(const int32_t *) CFIELD_PTR(base, f->count_offset) == 0;
 	}
 	return value_is_default(f, f->type, ctx, CFIELD_PTR(base, f->offset));
 }

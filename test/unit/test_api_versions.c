@@ -110,14 +110,13 @@ static const char AV_RESP_V3_DEFAULT_TAGS[] =
 
 static const char AV_RESP_V3_UNKNOWN_TAGS[] =
 	"0000"
-	"02"
+	"02"						/* api_keys: 1 */
 	"0012 0000 0003"
-	"01 63 01 ff"				/* element tag 99, 1 byte: unknown */
+	"01 63 01 ff"				/* element: unknown tag 99, 1 byte */
 	"00000005"
-	"03"
-	"01 08 0000000000000007"	/* epoch 7 */
-	"02 00"						/* tag 2 (finalized_features) is ... */
-	"0a 03 010203";				/* ... empty here?  no: see test */
+	"02"
+	"01 08 0000000000000007"	/* known tag 1: epoch 7 */
+	"0a 03 010203";				/* unknown tag 10, 3 bytes */
 
 /* UNSUPPORTED_VERSION (35): the reply to a version the broker lacks */
 static const char AV_RESP_V0_ERROR[] =
@@ -254,7 +253,7 @@ check_av_response(const KpApiVersionsResponse *got,
 
 /* -------------------------------------------------------------- requests */
 
-KPU_TEST(api_versions_request_v0_v2)
+KPU_TEST(api_versions_v0_v2_request)
 {
 	const char *const vec[] = {AV_REQ_V0, AV_REQ_V1, AV_REQ_V2};
 	KpApiVersionsRequest in;
@@ -272,7 +271,7 @@ KPU_TEST(api_versions_request_v0_v2)
 	}
 }
 
-KPU_TEST(api_versions_request_v3)
+KPU_TEST(api_versions_v3_request)
 {
 	KpuMsg		m = av_req(3);
 	KpApiVersionsRequest in = {"kp", "1.0"};
@@ -282,7 +281,7 @@ KPU_TEST(api_versions_request_v3)
 	check_av_request(d, "kp", "1.0");
 }
 
-KPU_TEST(api_versions_request_v3_unknown_tags_skipped)
+KPU_TEST(api_versions_v3_request_unknown_tags_skipped)
 {
 	KpuMsg		m = av_req(3);
 	KpApiVersionsRequest in = {"kp", "1.0"};
@@ -296,7 +295,7 @@ KPU_TEST(api_versions_request_v3_unknown_tags_skipped)
 }
 
 /* A null (or absent) non-nullable string is written as the default "". */
-KPU_TEST(api_versions_request_v3_null_name_encodes_empty)
+KPU_TEST(api_versions_v3_request_null_name_encodes_empty)
 {
 	KpuMsg		m = av_req(3);
 	KpApiVersionsRequest in = {NULL, NULL};
@@ -306,7 +305,7 @@ KPU_TEST(api_versions_request_v3_null_name_encodes_empty)
 
 /* ------------------------------------------------------------- responses */
 
-KPU_TEST(api_versions_response_v0_v2)
+KPU_TEST(api_versions_v0_v2_response)
 {
 	const char *const vec[] = {AV_RESP_V0, AV_RESP_V1, AV_RESP_V2};
 	KpApiVersionsResponse in;
@@ -323,7 +322,7 @@ KPU_TEST(api_versions_response_v0_v2)
 	}
 }
 
-KPU_TEST(api_versions_response_v3_no_tags)
+KPU_TEST(api_versions_v3_response_no_tags)
 {
 	KpuMsg		m = av_resp(3);
 	KpApiVersionsResponse in;
@@ -339,7 +338,7 @@ KPU_TEST(api_versions_response_v3_no_tags)
 	CHECK_INT(d->finalized_features_count, 0);
 }
 
-KPU_TEST(api_versions_response_v3_all_tags)
+KPU_TEST(api_versions_v3_response_all_tags)
 {
 	KpuMsg		m = av_resp(3);
 	KpApiVersionsResponse in;
@@ -355,7 +354,7 @@ KPU_TEST(api_versions_response_v3_all_tags)
 	CHECK_INT(d->zk_migration_ready, true);
 }
 
-KPU_TEST(api_versions_response_v3_some_tags)
+KPU_TEST(api_versions_v3_response_some_tags)
 {
 	KpuMsg		m = av_resp(3);
 	KpApiVersionsResponse in;
@@ -370,7 +369,7 @@ KPU_TEST(api_versions_response_v3_some_tags)
 }
 
 /* Tags present on input with default values decode, and are then omitted. */
-KPU_TEST(api_versions_response_v3_default_tags_omitted)
+KPU_TEST(api_versions_v3_response_default_tags_omitted)
 {
 	KpuMsg		m = av_resp(3);
 	KpApiVersionsResponse in;
@@ -384,38 +383,25 @@ KPU_TEST(api_versions_response_v3_default_tags_omitted)
 	ENCODE_VEC(&m, d, AV_RESP_V3_NO_TAGS);
 }
 
-/*
- * Unknown tag 99 inside an api_keys element, then three top-level tags:
- * 1 (known), 2 (finalized_features, here with zero content bytes, which is
- * malformed and must fail) -- so we build the accepted variant instead.
- */
-KPU_TEST(api_versions_response_v3_unknown_tags_skipped)
+/* Unknown tags, in an array element and at top level, are skipped. */
+KPU_TEST(api_versions_v3_response_unknown_tags_skipped)
 {
-	const char *hex =
-		"0000"
-		"02"
-		"0012 0000 0003"
-		"01 63 01 ff"			/* element: unknown tag 99, 1 byte */
-		"00000005"
-		"02"
-		"01 08 0000000000000007"	/* known tag 1: epoch 7 */
-		"0a 03 010203";			/* unknown tag 10, 3 bytes */
 	KpuMsg		m = av_resp(3);
-	KpApiVersionsResponse *d = DECODE_VEC(&m, hex);
+	KpApiVersionsResponse *d = DECODE_VEC(&m, AV_RESP_V3_UNKNOWN_TAGS);
 
 	REQUIRE(d != NULL);
 	REQUIRE(d->api_keys_count == 1);
 	CHECK_INT(d->api_keys[0].api_key, 18);
+	CHECK_INT(d->api_keys[0].min_version, 0);
 	CHECK_INT(d->api_keys[0].max_version, 3);
 	CHECK_INT(d->throttle_time_ms, 5);
 	CHECK_INT(d->finalized_features_epoch, 7);
 	CHECK_INT(d->zk_migration_ready, false);
-	PREFIXES_FAIL(&m, hex);
-	/* a known tag whose content is shorter than its type fails */
-	DECODE_FAILS(&m, AV_RESP_V3_UNKNOWN_TAGS, "truncated input", NULL);
+	CHECK_INT(d->supported_features_count, 0);
+	PREFIXES_FAIL(&m, AV_RESP_V3_UNKNOWN_TAGS);
 }
 
-KPU_TEST(api_versions_response_error)
+KPU_TEST(api_versions_v0_v3_response_error)
 {
 	KpApiVersionsResponse in;
 	KpuMsg		m0 = av_resp(0);
@@ -430,4 +416,19 @@ KPU_TEST(api_versions_response_error)
 	d = ROUNDTRIP(&m3, &in, AV_RESP_V3_ERROR);
 	if (d != NULL)
 		check_av_response(d, &in, 3);
+}
+
+/* Any single corrupted byte: clean failure, never a crash. */
+KPU_TEST(api_versions_all_corrupt_bytes)
+{
+	KpuMsg		req = av_req(3);
+	KpuMsg		r0 = av_resp(0);
+	KpuMsg		r1 = av_resp(1);
+	KpuMsg		r3 = av_resp(3);
+
+	CORRUPT_SAFELY(&req, AV_REQ_V3_UNKNOWN_TAGS);
+	CORRUPT_SAFELY(&r0, AV_RESP_V0);
+	CORRUPT_SAFELY(&r1, AV_RESP_V1);
+	CORRUPT_SAFELY(&r3, AV_RESP_V3_ALL_TAGS);
+	CORRUPT_SAFELY(&r3, AV_RESP_V3_UNKNOWN_TAGS);
 }

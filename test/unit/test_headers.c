@@ -13,6 +13,7 @@
  */
 #include "unit.h"
 #include "kafkapg/protocol/apis.h"
+#include "kafkapg/protocol/messages.h"
 
 /* Decodes all of hex (plus `trailing` body bytes) as a request header. */
 static bool
@@ -266,8 +267,14 @@ KPU_TEST(header_versions_api_versions)
 
 KPU_TEST(header_api_table)
 {
-	CHECK(kp_api_schema(KP_API_METADATA)->request != NULL);
-	CHECK(kp_api_schema(KP_API_API_VERSIONS)->response != NULL);
+	const KpApiSchema *md = kp_api_schema(KP_API_METADATA);
+	const KpApiSchema *av = kp_api_schema(KP_API_API_VERSIONS);
+
+	REQUIRE(md != NULL && av != NULL);
+	CHECK(md->request == &kp_desc_MetadataRequest);
+	CHECK(md->response == &kp_desc_MetadataResponse);
+	CHECK(av->request == &kp_desc_ApiVersionsRequest);
+	CHECK(av->response == &kp_desc_ApiVersionsResponse);
 	CHECK_NULL(kp_api_schema(0));
 	CHECK_NULL(kp_api_schema(-1));
 	CHECK_NULL(kp_api_schema(999));

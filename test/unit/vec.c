@@ -101,6 +101,36 @@ kpu_roundtrip(const char *file, int line, const KpuMsg *m, const void *in,
 	return kpu_decode_vec(file, line, m, hex);
 }
 
+bool
+kpu_corrupt_safely(const char *file, int line, const KpuMsg *m, const char *hex)
+{
+	static const uint8_t values[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+	KpCodecCtx	ctx = make_ctx(m);
+	size_t		len;
+	uint8_t    *full = kpu_hex(hex, &len);
+
+	for (size_t i = 0; i < len; i++)
+	{
+		for (size_t k = 0; k < sizeof(values); k++)
+		{
+			uint8_t    *buf = kpu_copy(full, len);
+			void	   *out = kpu_malloc(m->desc->size);
+			KpReader	r;
+			bool		ok;
+
+			buf[i] = values[k];
+			kp_reader_init(&r, buf, len);
+			ok = kp_decode_struct(m->desc, &ctx, &r, out);
+			if (!kpu_check(ok == (r.error == NULL), file, line,
+						   "%s v%d: byte %zu set to %02x: decode returned %d "
+						   "with error %s", m->desc->name, m->version, i,
+						   values[k], ok, r.error ? r.error : "NULL"))
+				return false;
+		}
+	}
+	return true;
+}
+
 static bool
 error_matches(const char *got, const char *exp)
 {

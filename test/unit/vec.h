@@ -35,6 +35,8 @@ extern void *kpu_roundtrip(const char *file, int line, const KpuMsg *m,
 extern bool kpu_decode_fails(const char *file, int line, const KpuMsg *m,
 							 const char *hex, const char *error,
 							 const char *field);
+extern bool kpu_corrupt_safely(const char *file, int line, const KpuMsg *m,
+							   const char *hex);
 extern bool kpu_encode_fails(const char *file, int line, const KpuMsg *m,
 							 const void *in, const char *error,
 							 const char *field);
@@ -44,6 +46,9 @@ extern bool kpu_encode_fails(const char *file, int line, const KpuMsg *m,
  * ENCODE_VEC: encodes in and compares with hex byte for byte.
  * PREFIXES_FAIL: every strict prefix of hex must fail to decode.
  * ROUNDTRIP: all three; returns the decoded struct or NULL.
+ * CORRUPT_SAFELY: overwriting any one byte of hex with 00, 01, 7f, 80 or
+ * ff must either decode or fail with an error set (and never crash or read
+ * out of bounds -- run under valgrind).
  * DECODE_FAILS / ENCODE_FAILS: must fail with this error string (NULL:
  * any) and, if field is not NULL, name this field.
  */
@@ -51,6 +56,7 @@ extern bool kpu_encode_fails(const char *file, int line, const KpuMsg *m,
 #define ENCODE_VEC(m, in, hex)	kpu_encode_vec(__FILE__, __LINE__, (m), (in), (hex))
 #define PREFIXES_FAIL(m, hex)	kpu_prefixes_fail(__FILE__, __LINE__, (m), (hex))
 #define ROUNDTRIP(m, in, hex)	kpu_roundtrip(__FILE__, __LINE__, (m), (in), (hex))
+#define CORRUPT_SAFELY(m, hex)	kpu_corrupt_safely(__FILE__, __LINE__, (m), (hex))
 #define DECODE_FAILS(m, hex, err, field) \
 	kpu_decode_fails(__FILE__, __LINE__, (m), (hex), (err), (field))
 #define ENCODE_FAILS(m, in, err, field) \

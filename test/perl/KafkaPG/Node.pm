@@ -1,0 +1,136 @@
+# KafkaPG::Node -- a PostgreSQL::Test::Cluster node running the kafkapg
+# broker on a free port, plus small Kafka-wire helpers for TAP tests.
+package KafkaPG::Node;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use IO::Socket::INET;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Time::HiRes qw(usleep time);
+
+our @EXPORT = qw(kp_new_node kp_api_versions kp_wait_broker kp_wait_broker_down
+  kp_worker_pids kp_kcat_metadata);
+
+# Creates, configures and starts a node; runs CREATE EXTENSION and waits
+# until the broker answers.  Extra postgresql.conf lines: conf => [...].
+sub kp_new_node
+{
+	my ($name, %opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	my $kport = PostgreSQL::Test::Cluster::get_free_port();
+	$node->init;
+	$node->append_conf('postgresql.conf', join("\n",
+		"shared_preload_libraries = 'kafkapg'",
+		"kafkapg.port = $kport",
+		"kafkapg.listen_addresses = '127.0.0.1'",
+		@{ $opts{conf} // [] }) . "\n");
+	$node->{kafka_port} = $kport;
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION kafkapg');
+	kp_wait_broker($node) or die "broker did not come up";
+	return $node;
+}
+
+# Sends ApiVersions (version $v, default 0) on a new connection; returns
+# { correlation_id, error_code, api_keys => { key => [min, max] } } or undef.
+sub kp_api_versions
+{
+	my ($node, $v) = @_;
+	$v //= 0;
+	my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+		PeerPort => $node->{kafka_port}, Proto => 'tcp', Timeout => 3)
+	  or return undef;
+	my $body = pack('s> s> l> s>', 18, $v, 4242, -1);
+	# v3: header tagged fields, two compact strings, body tagged fields
+	$body .= pack('C', 0) . pack('C', 5) . 'perl' . pack('C', 4) . '1.0' . pack('C', 0)
+	  if $v >= 3;
+	print $sock pack('l>', length($body)) . $body;
+	my $resp = _read_frame($sock) // return undef;
+	my ($corr, $err) = unpack('l> s>', $resp);
+	my ($n, $off);
+	if ($v >= 3)
+	{
+		($n, $off) = (unpack('C', substr($resp, 6, 1)) - 1, 7);
+	}
+	else
+	{
+		($n, $off) = (unpack('l>', substr($resp, 6, 4)), 10);
+	}
+	my %keys;
+	for my $i (0 .. $n - 1)
+	{
+		my ($k, $lo, $hi) = unpack('s> s> s>', substr($resp, $off, 6));
+		$keys{$k} = [ $lo, $hi ];
+		$off += ($v >= 3) ? 7 : 6;
+	}
+	return { correlation_id => $corr, error_code => $err, api_keys => \%keys };
+}
+
+sub _read_frame
+{
+	my ($sock) = @_;
+	my $hdr = _read_n($sock, 4) // return undef;
+	return _read_n($sock, unpack('l>', $hdr));
+}
+
+sub _read_n
+{
+	my ($sock, $n) = @_;
+	my $buf = '';
+	while (length($buf) < $n)
+	{
+		my $got = sysread($sock, $buf, $n - length($buf), length($buf));
+		return undef unless $got;
+	}
+	return $buf;
+}
+
+# Waits until the broker answers ApiVersions; returns 1, or 0 on timeout.
+sub kp_wait_broker
+{
+	my ($node, $timeout) = @_;
+	my $deadline = time + ($timeout // 30);
+	while (time < $deadline)
+	{
+		my $r = eval { kp_api_versions($node) };
+		return 1 if $r && $r->{error_code} == 0;
+		usleep(100_000);
+	}
+	return 0;
+}
+
+# Waits until nothing accepts connections on the broker port.
+sub kp_wait_broker_down
+{
+	my ($node, $timeout) = @_;
+	my $deadline = time + ($timeout // 30);
+	while (time < $deadline)
+	{
+		my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+			PeerPort => $node->{kafka_port}, Proto => 'tcp', Timeout => 1);
+		return 1 unless $sock;
+		close $sock;
+		usleep(100_000);
+	}
+	return 0;
+}
+
+# Pids of the broker workers (0 for one not running), by worker number.
+sub kp_worker_pids
+{
+	my ($node) = @_;
+	my $out = $node->safe_psql('postgres',
+		'SELECT coalesce(pid, 0) FROM kafkapg.broker_workers ORDER BY worker');
+	return split /\n/, $out;
+}
+
+# Output of kcat -L against the node (a real librdkafka client).
+sub kp_kcat_metadata
+{
+	my ($node) = @_;
+	return scalar `kcat -L -m 5 -b 127.0.0.1:$node->{kafka_port} 2>&1`;
+}
+
+1;
