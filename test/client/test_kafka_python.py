@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""kafka-python 2.0.2 (pure-Python client) against kafkapg.
+
+Proves that kafka-python's version probe (ApiVersions v0) parses the
+broker's answer and infers the broker generation it implies (Metadata up to
+v12, no Produce/Fetch => (1, 0, 0)), and that with it:
+  * KafkaConsumer.topics() is the empty set, partitions_for_topic() of a
+    missing topic is None, and the consumer's cluster view holds exactly
+    broker 1 at KP_HOST:KP_PORT (Metadata v1);
+  * KafkaAdminClient starts (it looks up the controller, Metadata v5),
+    describe_cluster() shows broker 1 at KP_HOST:KP_PORT, rack None,
+    controller 1 and the cluster id of SELECT kafkapg.cluster_id();
+    list_topics() is empty; describe_topics() of a missing topic gives
+    error 3 (UNKNOWN_TOPIC_OR_PARTITION);
+  * kafka-python logs nothing at WARNING or above meanwhile.
+"""
+import logging
+import os
+import subprocess
+import sys
+
+from kafka import KafkaAdminClient, KafkaConsumer
+
+HOST = os.environ["KP_HOST"]
+PORT = int(os.environ["KP_PORT"])
+BOOTSTRAP = os.environ["KP_BOOTSTRAP"]
+CLIENT_CONFIG = {
+    "bootstrap_servers": BOOTSTRAP,
+    "client_id": "kafkapg-kafka-python-test",
+    "api_version_auto_timeout_ms": 5000,
+    "request_timeout_ms": 10000,
+}
+
+failures = 0
+
+
+def ok(cond, desc, detail=None):
+    global failures
+    if cond:
+        print(f"ok - {desc}")
+    else:
+        failures += 1
+        print(f"not ok - {desc}" + (f" -- {detail!r}" if detail is not None else ""))
+    sys.stdout.flush()
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(f"{record.name}: {record.getMessage()}")
+
+
+def main():
+    cluster_id = subprocess.run(["psql", "-XAtc", "SELECT kafkapg.cluster_id()"], check=True,
+                                capture_output=True, text=True).stdout.strip()
+    warnings = Collect()
+    logging.getLogger("kafka").addHandler(warnings)
+    logging.getLogger("kafka").propagate = False
+
+    # ---- consumer (no group): topics and cluster view
+    consumer = KafkaConsumer(enable_auto_commit=False, **CLIENT_CONFIG)
+    try:
+        version = consumer.config["api_version"]
+        ok(version == (1, 0, 0), "kafka-python infers broker version (1, 0, 0) from ApiVersions",
+           version)
+        topics = consumer.topics()
+        ok(topics == set(), "KafkaConsumer.topics() is the empty set", topics)
+        parts = consumer.partitions_for_topic("no-such-topic")
+        ok(parts is None, "partitions_for_topic('no-such-topic') is None", parts)
+        brokers = {(b.nodeId, b.host, b.port) for b in consumer._client.cluster.brokers()}
+        ok(brokers == {(1, HOST, PORT)}, "consumer cluster view: broker 1 at KP_HOST:KP_PORT",
+           brokers)
+    finally:
+        consumer.close()
+
+    # ---- admin client: controller lookup, describe_cluster, topics
+    admin = KafkaAdminClient(**CLIENT_CONFIG)
+    try:
+        ok(admin._controller_id == 1, "KafkaAdminClient found controller 1 at start",
+           admin._controller_id)
+        cluster = admin.describe_cluster()
+        ok(cluster.get("brokers") == [{"node_id": 1, "host": HOST, "port": PORT, "rack": None}],
+           "describe_cluster(): one broker, id 1 at KP_HOST:KP_PORT, rack None",
+           cluster.get("brokers"))
+        ok(cluster.get("controller_id") == 1, "describe_cluster(): controller_id 1",
+           cluster.get("controller_id"))
+        ok(cluster.get("cluster_id") == cluster_id,
+           "describe_cluster(): cluster_id equals kafkapg.cluster_id()",
+           (cluster.get("cluster_id"), cluster_id))
+        topics = admin.list_topics()
+        ok(topics == [], "KafkaAdminClient.list_topics() is empty", topics)
+        described = admin.describe_topics(["no-such-topic"])
+        ok(len(described) == 1 and described[0]["topic"] == "no-such-topic"
+           and described[0]["error_code"] == 3 and described[0]["partitions"] == [],
+           "describe_topics(['no-such-topic']): error 3, no partitions", described)
+    finally:
+        admin.close()
+
+    ok(not warnings.records, "kafka-python logged no warnings or errors", warnings.records[:3])
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,709 @@
+#!/usr/bin/python3
+"""Raw Kafka wire protocol against kafkapg, with hand-built frames.
+
+Proves, byte for byte and with no client library in between, that the
+broker:
+  * closes a connection on a bad frame (size too large, negative, below 8),
+    on an unknown API key, on an unsupported Metadata version and on a
+    malformed or truncated body -- sending nothing back -- and keeps serving
+    new connections and an already open bystander connection afterwards;
+  * answers ApiVersions of an unsupported version (v4, v127) with the
+    KIP-511 fallback: a v0 response, error 35, exactly [(18, 0, 3)], and
+    keeps the connection open;
+  * answers ApiVersions v3 with an invalid client software name or version
+    with error 42 INVALID_REQUEST (and accepts edge-case valid names);
+  * answers pipelined requests (50 in one write) in order, a request sent
+    one byte at a time, and a frame larger than its 64 kB read chunk;
+  * answers Metadata v0..v12 correctly: the one broker (id 1 at KP_HOST:
+    KP_PORT, rack null), cluster id (v2+, equal to kafkapg.cluster_id()),
+    controller 1 (v1+), no topics for an all-topics request, error 3 for a
+    named topic, error 100 and a null name for a topic id (v12);
+  * logs one "closing connection from" line per deliberate close, counts
+    them in kafkapg.broker_workers.connections_closed_on_error, and never
+    crashes (the worker pid and start time do not change).
+
+Python standard library only; the responses are decoded by the small
+decoder below (classic and flexible/compact encodings).
+"""
+import os
+import random
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HOST = os.environ["KP_HOST"]
+PORT = int(os.environ["KP_PORT"])
+LOG = os.environ["KP_LOG"]
+
+API_METADATA = 3
+API_VERSIONS = 18
+EXPECTED_API_KEYS = [(3, 0, 12), (18, 0, 3)]   # sorted by api key
+INT32_MIN = -2 ** 31
+
+failures = 0
+
+
+def ok(cond, desc, detail=None):
+    global failures
+    if cond:
+        print(f"ok - {desc}")
+    else:
+        failures += 1
+        print(f"not ok - {desc}" + (f" -- {detail}" if detail is not None else ""))
+    sys.stdout.flush()
+    return cond
+
+
+def psql(sql):
+    return subprocess.run(["psql", "-XAtc", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+# ---------------------------------------------------------------- encoding
+
+def i8(v): return struct.pack(">b", v)
+def i16(v): return struct.pack(">h", v)
+def i32(v): return struct.pack(">i", v)
+
+
+def uvarint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def string(s):
+    """Classic nullable string: int16 length, -1 for null."""
+    if s is None:
+        return i16(-1)
+    b = s.encode() if isinstance(s, str) else s
+    return i16(len(b)) + b
+
+
+def compact_string(s):
+    """Compact nullable string: uvarint length+1, 0 for null."""
+    if s is None:
+        return uvarint(0)
+    b = s.encode() if isinstance(s, str) else s
+    return uvarint(len(b) + 1) + b
+
+
+NO_TAGS = b"\x00"
+
+
+def frame(payload):
+    return i32(len(payload)) + payload
+
+
+def request(api_key, version, corr, body, flexible, client_id="kp-raw-test"):
+    """Request header v1 (v2 with a tagged section when flexible) + body."""
+    hdr = struct.pack(">hhi", api_key, version, corr) + string(client_id)
+    if flexible:
+        hdr += NO_TAGS
+    return frame(hdr + body)
+
+
+def api_versions_request(version, corr, name="kp-raw-test", sw_version="1.0"):
+    if version >= 3:
+        body = compact_string(name) + compact_string(sw_version) + NO_TAGS
+        return request(API_VERSIONS, version, corr, body, True)
+    return request(API_VERSIONS, version, corr, b"", False)
+
+
+ALL = object()
+
+
+def metadata_request(version, corr, topics=ALL, allow_auto=False):
+    """topics: ALL (v0: empty array, v1+: null array), or a list of names or
+    (name, 16-byte topic id) pairs."""
+    flex = version >= 9
+    if topics is ALL and version == 0:
+        topics = []
+    body = b""
+    if topics is ALL:
+        body += uvarint(0) if flex else i32(-1)
+    else:
+        body += uvarint(len(topics) + 1) if flex else i32(len(topics))
+        for t in topics:
+            name, tid = (t, bytes(16)) if not isinstance(t, tuple) else t
+            if version >= 10:
+                body += tid
+            body += compact_string(name) if flex else string(name)
+            if flex:
+                body += NO_TAGS
+    if version >= 4:
+        body += i8(1 if allow_auto else 0)
+    if 8 <= version <= 10:
+        body += i8(0)           # include_cluster_authorized_operations
+    if version >= 8:
+        body += i8(0)           # include_topic_authorized_operations
+    if flex:
+        body += NO_TAGS
+    return request(API_METADATA, version, corr, body, flex)
+
+
+# ---------------------------------------------------------------- decoding
+
+class Short(Exception):
+    pass
+
+
+class Reader:
+    def __init__(self, data):
+        self.d = data
+        self.p = 0
+
+    def take(self, n):
+        if n < 0 or self.p + n > len(self.d):
+            raise Short(f"need {n} bytes at offset {self.p}, have {len(self.d) - self.p}")
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+    def i8(self): return struct.unpack(">b", self.take(1))[0]
+    def i16(self): return struct.unpack(">h", self.take(2))[0]
+    def i32(self): return struct.unpack(">i", self.take(4))[0]
+    def uuid(self): return self.take(16)
+
+    def boolean(self):
+        v = self.i8()
+        if v not in (0, 1):
+            raise Short(f"bad boolean {v}")
+        return bool(v)
+
+    def uvarint(self):
+        n = shift = 0
+        while True:
+            b = self.take(1)[0]
+            n |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return n
+            shift += 7
+            if shift > 28:
+                raise Short("uvarint too long")
+
+    def string(self, flex):
+        n = self.uvarint() - 1 if flex else self.i16()
+        return None if n < 0 else self.take(n).decode()
+
+    def array(self, flex, elem):
+        n = self.uvarint() - 1 if flex else self.i32()
+        return None if n < 0 else [elem() for _ in range(n)]
+
+    def tags(self):
+        out = {}
+        for _ in range(self.uvarint()):
+            tag = self.uvarint()
+            out[tag] = self.take(self.uvarint())
+        return out
+
+    def end(self):
+        if self.p != len(self.d):
+            raise Short(f"{len(self.d) - self.p} trailing bytes")
+
+
+def decode_api_versions(payload, version):
+    """ApiVersions response (header v0 at every version)."""
+    flex = version >= 3
+    r = Reader(payload)
+    out = {"corr": r.i32(), "error": r.i16()}
+
+    def key():
+        k = (r.i16(), r.i16(), r.i16())
+        if flex:
+            r.tags()
+        return k
+    out["keys"] = r.array(flex, key)
+    out["throttle"] = r.i32() if version >= 1 else None
+    if flex:
+        out["tags"] = r.tags()
+    r.end()
+    return out
+
+
+def decode_metadata(payload, v):
+    """Metadata response; header v1 (tagged section) from v9."""
+    flex = v >= 9
+    r = Reader(payload)
+    out = {"corr": r.i32()}
+    if flex:
+        r.tags()
+    out["throttle"] = r.i32() if v >= 3 else None
+
+    def broker():
+        b = {"node_id": r.i32(), "host": r.string(flex), "port": r.i32()}
+        if v >= 1:
+            b["rack"] = r.string(flex)
+        if flex:
+            r.tags()
+        return b
+
+    def partition():
+        p = {"error": r.i16(), "index": r.i32(), "leader": r.i32()}
+        if v >= 7:
+            p["leader_epoch"] = r.i32()
+        p["replicas"] = r.array(flex, r.i32)
+        p["isr"] = r.array(flex, r.i32)
+        if v >= 5:
+            p["offline"] = r.array(flex, r.i32)
+        if flex:
+            r.tags()
+        return p
+
+    def topic():
+        t = {"error": r.i16(), "name": r.string(flex)}
+        if v >= 10:
+            t["topic_id"] = r.uuid()
+        if v >= 1:
+            t["is_internal"] = r.boolean()
+        t["partitions"] = r.array(flex, partition)
+        if v >= 8:
+            t["authorized_operations"] = r.i32()
+        if flex:
+            r.tags()
+        return t
+
+    out["brokers"] = r.array(flex, broker)
+    if v >= 2:
+        out["cluster_id"] = r.string(flex)
+    if v >= 1:
+        out["controller_id"] = r.i32()
+    out["topics"] = r.array(flex, topic)
+    if 8 <= v <= 10:
+        out["cluster_authorized_operations"] = r.i32()
+    if flex:
+        out["tags"] = r.tags()
+    r.end()
+    return out
+
+
+# ---------------------------------------------------------------- sockets
+
+def connect():
+    s = socket.create_connection((HOST, PORT), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def read_response(s):
+    """One response frame's payload (after the size), or None if closed."""
+    try:
+        hdr = recv_exact(s, 4)
+        if hdr is None:
+            return None
+        size = struct.unpack(">i", hdr)[0]
+        if size < 0 or size > 64 * 1024 * 1024:
+            raise Short(f"response size {size}")
+        return recv_exact(s, size)
+    except (ConnectionResetError, socket.timeout):
+        return None
+
+
+def wait_closed(s, timeout=5.0):
+    """Reads until the server closes.  Returns (closed, bytes received)."""
+    s.settimeout(timeout)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return True, got
+            got += chunk
+    except ConnectionResetError:
+        return True, got
+    except socket.timeout:
+        return False, got
+
+
+def roundtrip(raw, decode, version):
+    with connect() as s:
+        s.sendall(raw)
+        payload = read_response(s)
+    if payload is None:
+        return None
+    return decode(payload, version)
+
+
+def api_versions_ok(resp, corr, version):
+    """Problems with a successful ApiVersions response (empty list if none)."""
+    if resp is None:
+        return ["no response (connection closed)"]
+    problems = []
+    if resp["corr"] != corr:
+        problems.append(f"correlation id {resp['corr']} != {corr}")
+    if resp["error"] != 0:
+        problems.append(f"error_code {resp['error']}")
+    if sorted(resp["keys"] or []) != EXPECTED_API_KEYS:
+        problems.append(f"api keys {resp['keys']}")
+    if version >= 1 and resp["throttle"] != 0:
+        problems.append(f"throttle {resp['throttle']}")
+    return problems
+
+
+def check_still_serving(after):
+    """A fresh connection still gets a full ApiVersions v3 answer."""
+    corr = random.randint(1, 2 ** 31 - 1)
+    try:
+        resp = roundtrip(api_versions_request(3, corr), decode_api_versions, 3)
+        problems = api_versions_ok(resp, corr, 3)
+    except (OSError, Short) as e:
+        problems = [repr(e)]
+    ok(not problems, f"new connection after {after}: ApiVersions v3 answered", problems)
+
+
+# Every deliberate close below is recorded here: (description, log fragment).
+closes = []
+
+
+def expect_close(desc, raw, log_fragment, chunks=None):
+    """Sends raw bytes on a new connection; the server must close it and
+    send nothing; then a new connection must still be served."""
+    try:
+        with connect() as s:
+            if chunks:
+                for c in chunks:
+                    s.sendall(c)
+                    time.sleep(0.01)
+            else:
+                s.sendall(raw)
+            closed, got = wait_closed(s)
+    except OSError as e:          # reset while sending also counts as closed
+        closed, got = True, b""
+        if not isinstance(e, (ConnectionResetError, BrokenPipeError)):
+            closed = False
+            got = repr(e).encode()
+    ok(closed and got == b"", f"{desc}: server closes the connection without a response",
+       f"closed={closed} received={got[:64]!r}")
+    closes.append((desc, log_fragment))
+    check_still_serving(desc)
+
+
+# ---------------------------------------------------------------- metadata
+
+def metadata_problems(resp, v, corr, want_topics):
+    """want_topics: list of (error, name, topic_id or None) expected in order."""
+    if resp is None:
+        return ["no response (connection closed)"]
+    p = []
+    if resp["corr"] != corr:
+        p.append(f"corr {resp['corr']} != {corr}")
+    if v >= 3 and resp["throttle"] != 0:
+        p.append(f"throttle {resp['throttle']}")
+    want_broker = {"node_id": 1, "host": HOST, "port": PORT}
+    if v >= 1:
+        want_broker["rack"] = None
+    if resp["brokers"] != [want_broker]:
+        p.append(f"brokers {resp['brokers']} != {[want_broker]}")
+    if v >= 2 and resp["cluster_id"] != CLUSTER_ID:
+        p.append(f"cluster_id {resp['cluster_id']!r} != {CLUSTER_ID!r}")
+    if v >= 1 and resp["controller_id"] != 1:
+        p.append(f"controller_id {resp['controller_id']}")
+    if 8 <= v <= 10 and resp["cluster_authorized_operations"] != INT32_MIN:
+        p.append(f"cluster_authorized_operations {resp['cluster_authorized_operations']}")
+    topics = resp["topics"]
+    if topics is None or len(topics) != len(want_topics):
+        p.append(f"topics {topics} (want {len(want_topics)})")
+        return p
+    for t, (err, name, tid) in zip(topics, want_topics):
+        want = {"error": err, "name": name, "partitions": []}
+        if v >= 1:
+            want["is_internal"] = False
+        if v >= 8:
+            want["authorized_operations"] = INT32_MIN
+        if v >= 10:
+            want["topic_id"] = tid if tid is not None else bytes(16)
+        if t != want:
+            p.append(f"topic {t} != {want}")
+    return p
+
+
+def main():
+    global CLUSTER_ID
+    CLUSTER_ID = psql("SELECT kafkapg.cluster_id()")
+    ok(len(CLUSTER_ID) == 22, "kafkapg.cluster_id() is a 22-character id", CLUSTER_ID)
+    workers_sql = ("SELECT pid || ' ' || started_at || ' ' || listening"
+                   " FROM kafkapg.broker_workers ORDER BY worker")
+    errors_sql = "SELECT sum(connections_closed_on_error) FROM kafkapg.broker_workers"
+    workers_before = psql(workers_sql)
+    errors_before = int(psql(errors_sql))
+    log_start = os.path.getsize(LOG)
+
+    # A connection that stays open through every bad request below.
+    bystander = connect()
+    bystander.sendall(api_versions_request(0, 7))
+    resp = decode_api_versions(read_response(bystander), 0)
+    ok(not api_versions_ok(resp, 7, 0), "bystander connection: ApiVersions v0 answered",
+       api_versions_ok(resp, 7, 0))
+
+    # ---- (a)-(f) bad frames, unknown key, unsupported version: closed
+    expect_close("oversized frame (size 2^30)", i32(2 ** 30),
+                 "request of 1073741824 bytes exceeds kafkapg.socket_request_max_bytes (104857600)")
+    expect_close("frame of socket_request_max_bytes + 1", i32(104857601) + b"\0" * 100,
+                 "request of 104857601 bytes exceeds")
+    garbage = i16(0x7FFF) + bytes(random.getrandbits(8) for _ in range(10))
+    expect_close("garbage frame (size 12, api key 0x7fff)", frame(garbage), "unknown API key 32767")
+    expect_close("negative frame size -1", i32(-1) + b"\0" * 16, "invalid request size -1")
+    expect_close("negative frame size INT32_MIN", i32(INT32_MIN), "invalid request size -2147483648")
+    expect_close("frame size 3 (< 8)", i32(3) + b"abc", "invalid request size 3")
+    expect_close("frame size 0", i32(0), "invalid request size 0")
+    expect_close("frame size 7 (one short of a header)", i32(7) + i16(18) + i16(0) + b"\0\0\0",
+                 "invalid request size 7")
+    expect_close("unknown API key 9999 with a valid header",
+                 request(9999, 0, 42, b"", False), "unknown API key 9999")
+    expect_close("negative API key -1", request(-1, 0, 42, b"", False), "unknown API key -1")
+    expect_close("Metadata v13 (unsupported)",
+                 request(API_METADATA, 13, 43, b"\x01\x00\x00", True),
+                 "unsupported Metadata version 13 (supported 0 to 12)")
+    expect_close("Metadata v-1 (unsupported)",
+                 request(API_METADATA, -1, 44, i32(-1), False),
+                 "unsupported Metadata version -1 (supported 0 to 12)")
+
+    # ---- (i) malformed and truncated bodies: closed
+    full = metadata_request(1, 50, ["t1"])
+    expect_close("truncated Metadata v1 body (topic name cut short)",
+                 frame(full[4:-1]), "malformed Metadata v1 request")
+    expect_close("Metadata v1 claiming 5 topics, carrying 1",
+                 request(API_METADATA, 1, 51, i32(5) + string("t1"), False),
+                 "malformed Metadata v1 request")
+    expect_close("Metadata v1 claiming 2^31-1 topics, carrying none",
+                 request(API_METADATA, 1, 52, i32(2 ** 31 - 1), False),
+                 "malformed Metadata v1 request")
+    expect_close("Metadata v0 with a negative topic count -2",
+                 request(API_METADATA, 0, 53, i32(-2), False),
+                 "malformed Metadata v0 request")
+    expect_close("Metadata v4 without allow_auto_topic_creation",
+                 request(API_METADATA, 4, 54, i32(-1), False),
+                 "malformed Metadata v4 request")
+    expect_close("Metadata v12 compact string longer than the frame",
+                 request(API_METADATA, 12, 55, uvarint(2) + bytes(16) + uvarint(200) + b"t1", True),
+                 "malformed Metadata v12 request")
+    expect_close("Metadata v9 with an overlong uvarint",
+                 request(API_METADATA, 9, 56, b"\xff" * 6, True),
+                 "malformed Metadata v9 request")
+    expect_close("request header whose client id runs past the frame",
+                 frame(struct.pack(">hhi", API_METADATA, 1, 57) + i16(100) + b"abc"),
+                 "malformed Metadata v1 request")
+    expect_close("ApiVersions v3 header without its tagged section",
+                 frame(struct.pack(">hhi", API_VERSIONS, 3, 58) + string("x")),
+                 "malformed ApiVersions v3 request")
+    expect_close("unknown API key sent one byte at a time", None, "unknown API key 9998",
+                 chunks=[bytes([b]) for b in request(9998, 0, 59, b"", False)])
+
+    # ---- (g) ApiVersions of an unsupported version: KIP-511 fallback, v0 format
+    for version in (4, 127, -1):
+        corr = 0x10000 + (version & 0xFFFF)
+        body = compact_string("kp-raw-test") + compact_string("1.0") + NO_TAGS
+        with connect() as s:
+            s.sendall(request(API_VERSIONS, version, corr, body, True))
+            payload = read_response(s)
+            want = struct.pack(">ihihhh", corr, 35, 1, 18, 0, 3)
+            ok(payload == want,
+               f"ApiVersions v{version}: v0 response, error 35, exactly [(18, 0, 3)]",
+               f"got {payload!r}, want {want!r}")
+            s.sendall(api_versions_request(3, corr + 1))
+            payload = read_response(s)
+            resp = decode_api_versions(payload, 3) if payload is not None else None
+            problems = api_versions_ok(resp, corr + 1, 3)
+            ok(not problems, f"ApiVersions v{version}: connection stays open, v3 retry answered",
+               problems)
+
+    # ---- (h) ApiVersions v3 client software name and version validation
+    bad = [("-kafka", "1.0"), ("kafka-", "1.0"), ("kaf ka", "1.0"), ("", "1.0"),
+           ("kafka_python", "1.0"), ("caf\u00e9", "1.0"), ("kafka", ".1"),
+           ("kafka", "1.0 beta"), ("kafka", "")]
+    for i, (name, ver) in enumerate(bad):
+        corr = 300 + i
+        resp = roundtrip(api_versions_request(3, corr, name, ver), decode_api_versions, 3)
+        ok(resp is not None and resp["corr"] == corr and resp["error"] == 42 and resp["keys"] == [],
+           f"ApiVersions v3 software name {name!r} version {ver!r}: error 42, no api keys",
+           resp)
+    for i, (name, ver) in enumerate([("a", "1"), ("librdkafka", "2.0.2"), ("A.b-9", "0-1.X")]):
+        corr = 400 + i
+        resp = roundtrip(api_versions_request(3, corr, name, ver), decode_api_versions, 3)
+        problems = api_versions_ok(resp, corr, 3)
+        ok(not problems, f"ApiVersions v3 software name {name!r} version {ver!r} accepted",
+           problems)
+
+    # ---- ApiVersions v0..v3, null and empty client id
+    for version in range(4):
+        for cid in (None, ""):
+            corr = 500 + version
+            raw = api_versions_request(version, corr)
+            hdr_end = 4 + 8
+            cid_len = struct.unpack(">h", raw[hdr_end:hdr_end + 2])[0]
+            payload = raw[4:hdr_end] + string(cid) + raw[hdr_end + 2 + cid_len:]
+            try:
+                resp = roundtrip(frame(payload), decode_api_versions, version)
+                problems = api_versions_ok(resp, corr, version)
+            except Short as e:
+                problems = [str(e)]
+            ok(not problems, f"ApiVersions v{version} with client id {cid!r}", problems)
+
+    # ---- (l) Metadata v0..v12
+    tid = bytes(random.getrandbits(8) for _ in range(16))
+    for v in range(13):
+        corr = 1000 + v
+        try:
+            resp = roundtrip(metadata_request(v, corr, ["t1"]), decode_metadata, v)
+            problems = metadata_problems(resp, v, corr, [(3, "t1", None)])
+        except Short as e:
+            problems = [str(e)]
+        ok(not problems, f"Metadata v{v} topic t1: broker 1, cluster id, controller, error 3",
+           problems)
+        corr = 2000 + v
+        try:
+            resp = roundtrip(metadata_request(v, corr, ALL), decode_metadata, v)
+            problems = metadata_problems(resp, v, corr, [])
+        except Short as e:
+            problems = [str(e)]
+        ok(not problems, f"Metadata v{v} all topics ({'empty' if v == 0 else 'null'} array): "
+           "no topics", problems)
+        if v >= 1:
+            corr = 3000 + v
+            try:
+                resp = roundtrip(metadata_request(v, corr, []), decode_metadata, v)
+                problems = metadata_problems(resp, v, corr, [])
+            except Short as e:
+                problems = [str(e)]
+            ok(not problems, f"Metadata v{v} empty (non-null) topic array: no topics", problems)
+    try:
+        resp = roundtrip(metadata_request(12, 4012, [(None, tid)]), decode_metadata, 12)
+        problems = metadata_problems(resp, 12, 4012, [(100, None, tid)])
+    except Short as e:
+        problems = [str(e)]
+    ok(not problems, "Metadata v12 by random topic id, null name: error 100, null name, id echoed",
+       problems)
+    try:
+        names = ["t1", "t2", "t1", "a" * 249]
+        resp = roundtrip(metadata_request(12, 4013, names), decode_metadata, 12)
+        problems = metadata_problems(resp, 12, 4013, [(3, n, None) for n in names])
+    except Short as e:
+        problems = [str(e)]
+    ok(not problems, "Metadata v12 four named topics (one repeated): error 3 each, in order",
+       problems)
+
+    # ---- (j) pipelining: 50 requests in one write, answered in order
+    plan = []
+    for i in range(50):
+        corr = 5000 + i * 7
+        if i % 2 == 0:
+            v = (i // 2) % 4
+            plan.append((API_VERSIONS, v, corr, api_versions_request(v, corr)))
+        else:
+            v = (i // 2) % 13
+            topics = ["t1"] if i % 4 == 1 else ALL
+            plan.append((API_METADATA, v, corr, metadata_request(v, corr, topics)))
+    got_all = []
+    with connect() as s:
+        s.sendall(b"".join(raw for _, _, _, raw in plan))
+        for i, (key, v, corr, _) in enumerate(plan):
+            payload = read_response(s)
+            if payload is None:
+                got_all.append(f"corr {corr}: connection closed")
+                break
+            try:
+                if key == API_VERSIONS:
+                    problems = api_versions_ok(decode_api_versions(payload, v), corr, v)
+                else:
+                    want = [(3, "t1", None)] if i % 4 == 1 else []
+                    problems = metadata_problems(decode_metadata(payload, v), v, corr, want)
+            except Short as e:
+                problems = [str(e)]
+            if problems:
+                got_all.append(f"corr {corr}: {problems}")
+    ok(not got_all, "50 pipelined ApiVersions v0-3 / Metadata v0-12 requests answered in order",
+       got_all[:3])
+
+    # ---- (k) one request split into 1-byte sends
+    raw = metadata_request(12, 6001, ["t1"])
+    with connect() as s:
+        for b in raw:
+            s.send(bytes([b]))
+            time.sleep(0.002)
+        payload = read_response(s)
+    try:
+        problems = (["no response"] if payload is None else
+                    metadata_problems(decode_metadata(payload, 12), 12, 6001, [(3, "t1", None)]))
+    except Short as e:
+        problems = [str(e)]
+    ok(not problems, f"Metadata v12 sent in {len(raw)} one-byte writes is answered", problems)
+
+    # Two requests whose boundary falls inside the second's size prefix.
+    a, b = api_versions_request(1, 6002), api_versions_request(2, 6003)
+    with connect() as s:
+        s.sendall(a + b[:2])
+        time.sleep(0.05)
+        s.sendall(b[2:])
+        r1, r2 = read_response(s), read_response(s)
+    try:
+        problems = (api_versions_ok(decode_api_versions(r1, 1), 6002, 1) +
+                    api_versions_ok(decode_api_versions(r2, 2), 6003, 2))
+    except (Short, TypeError) as e:
+        problems = [repr(e)]
+    ok(not problems, "two requests split inside the second size prefix: both answered", problems)
+
+    # ---- a frame larger than the 64 kB read chunk
+    names = [f"topic-{i:05d}" for i in range(20000)]
+    raw = metadata_request(1, 6100, names)
+    try:
+        resp = roundtrip(raw, decode_metadata, 1)
+        problems = metadata_problems(resp, 1, 6100, [(3, n, None) for n in names])
+    except Short as e:
+        problems = [str(e)]
+    ok(not problems, f"Metadata v1 frame of {len(raw)} bytes (20000 topics): error 3 each, in order",
+       problems[:2])
+
+    # ---- the bystander connection survived all of the above
+    bystander.sendall(metadata_request(12, 8, ALL))
+    payload = read_response(bystander)
+    try:
+        problems = (["no response"] if payload is None else
+                    metadata_problems(decode_metadata(payload, 12), 12, 8, []))
+    except Short as e:
+        problems = [str(e)]
+    ok(not problems, "bystander connection opened before the bad requests is still served",
+       problems)
+    bystander.close()
+
+    # ---- (m) log lines, error counter, no crash
+    time.sleep(0.2)
+    with open(LOG, "rb") as f:
+        f.seek(log_start)
+        lines = [ln for ln in f.read().decode(errors="replace").splitlines()
+                 if "closing connection from" in ln]
+    ok(len(lines) == len(closes),
+       f"server log has exactly {len(closes)} 'closing connection from' lines",
+       f"found {len(lines)}: " + " | ".join(lines[-3:]))
+    missing = [d for d, frag in closes if not any(frag in ln for ln in lines)]
+    ok(not missing, "every deliberate close is logged with its reason", missing)
+    peer = f"closing connection from {HOST}:"
+    ok(lines and all(peer in ln for ln in lines), "close log lines name the client address",
+       [ln for ln in lines if peer not in ln][:2])
+    errors_after = int(psql(errors_sql))
+    ok(errors_after - errors_before == len(closes),
+       f"broker_workers.connections_closed_on_error grew by {len(closes)}",
+       f"{errors_before} -> {errors_after}")
+    workers_after = psql(workers_sql)
+    ok(workers_after == workers_before and workers_before.endswith(" true"),
+       "broker worker pid and start time unchanged (no crash), still listening",
+       f"before {workers_before!r} after {workers_after!r}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
