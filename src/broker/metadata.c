@@ -81,6 +81,23 @@ fill_requested_topics(KpRequest *req, const KpMetadataRequest *rq,
 	}
 }
 
+/*
+ * Kafka accepts lookups by topic id (and so null names) only from v12; in
+ * v10 and v11 the whole request fails with INVALID_REQUEST.
+ */
+static bool
+uses_topic_ids_too_early(const KpRequest *req, const KpMetadataRequest *rq)
+{
+	if (req->version >= 12 || wants_all_topics(req, rq))
+		return false;
+	for (int i = 0; i < rq->topics_count; i++)
+	{
+		if (rq->topics[i].name == NULL || !uuid_is_zero(&rq->topics[i].topic_id))
+			return true;
+	}
+	return false;
+}
+
 void
 kp_handle_metadata(KpRequest *req, const void *request, void *response)
 {
@@ -88,7 +105,8 @@ kp_handle_metadata(KpRequest *req, const void *request, void *response)
 	KpMetadataResponse *rs = response;
 
 	fill_brokers(req, rs);
-	fill_requested_topics(req, rq, rs, KP_ERR_NONE);
+	fill_requested_topics(req, rq, rs,
+						  uses_topic_ids_too_early(req, rq) ? KP_ERR_INVALID_REQUEST : KP_ERR_NONE);
 }
 
 bool

@@ -12,6 +12,9 @@
  * never registered for nothing, which with level-triggered epoll would spin
  * on a hung-up socket.
  *
+ * A connection that sends a bad frame stops being read, gets the responses
+ * to its earlier requests, and is then closed.
+ *
  * Closed connections are unlinked at the end of the pass, since later
  * events of the same pass may still name them.  Single process, no locks;
  * statistics go to this worker's shared slot with atomics.
@@ -52,6 +55,8 @@ kp_server_init(KpServer *srv, MemoryContext parent, KpWorkerSlot *slot,
 static uint32
 wanted_events(KpConn *conn)
 {
+	if (conn->closing)
+		return WL_SOCKET_WRITEABLE;
 	if (conn->out_bytes == 0)
 		return WL_SOCKET_READABLE;
 	if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
@@ -175,7 +180,7 @@ log_bad_frame(KpServer *srv, KpConn *conn, int32 size)
 static void
 process_frames(KpServer *srv, KpConn *conn)
 {
-	while (!conn->closed && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
+	while (!conn->closed && !conn->closing && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
 	{
 		const uint8 *frame;
 		int32		len;
@@ -187,7 +192,7 @@ process_frames(KpServer *srv, KpConn *conn)
 		if (st == KP_FRAME_INVALID)
 		{
 			log_bad_frame(srv, conn, len);
-			kp_server_close_conn(srv, conn);
+			conn->closing = true;
 			return;
 		}
 		conn->requests++;
@@ -195,17 +200,24 @@ process_frames(KpServer *srv, KpConn *conn)
 		if (!srv->on_frame(conn, frame, len))
 		{
 			pg_atomic_fetch_add_u64(&srv->slot->connections_closed_on_error, 1);
-			kp_server_close_conn(srv, conn);
+			conn->closing = true;
 			return;
 		}
 	}
 	kp_conn_compact(conn);
 }
 
+/*
+ * Writes queued output.  A connection that saw bad input is closed once the
+ * responses to the requests before it are out, as Kafka answers requests
+ * in order before it reads the next one.
+ */
 static void
 flush_conn(KpServer *srv, KpConn *conn)
 {
-	if (!conn->closed && !kp_conn_flush(conn))
+	if (conn->closed)
+		return;
+	if (!kp_conn_flush(conn) || (conn->closing && conn->out_bytes == 0))
 		kp_server_close_conn(srv, conn);
 }
 
@@ -216,7 +228,7 @@ handle_readable(KpServer *srv, KpConn *conn)
 	{
 		int			n;
 
-		if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
+		if (conn->closing || conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
 			break;
 		n = kp_conn_fill(conn);
 		if (n < 0)
@@ -241,7 +253,7 @@ handle_conn_event(KpServer *srv, KpConn *conn, uint32 events)
 	{
 		flush_conn(srv, conn);
 		/* output drained below the mark: consume input that was held back */
-		if (!conn->closed && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
+		if (!conn->closed && !conn->closing && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
 		{
 			process_frames(srv, conn);
 			flush_conn(srv, conn);
@@ -267,7 +279,7 @@ close_idle(KpServer *srv)
 	{
 		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
 
-		if (!conn->closed && conn->out_bytes == 0 &&
+		if (!conn->closed && (conn->out_bytes == 0 || conn->closing) &&
 			TimestampDifferenceExceeds(conn->last_active, now, kp_connections_max_idle_ms))
 		{
 			ereport(DEBUG1,

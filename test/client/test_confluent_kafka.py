@@ -9,33 +9,18 @@ and that list_topics(topic=...) of a missing topic reports
 UNKNOWN_TOPIC_OR_PART with no partitions; and that the client reports no
 error through its error callback meanwhile.
 """
-import os
-import subprocess
-import sys
 
 from confluent_kafka import KafkaError
 from confluent_kafka.admin import AdminClient
 
-HOST = os.environ["KP_HOST"]
-PORT = int(os.environ["KP_PORT"])
-BOOTSTRAP = os.environ["KP_BOOTSTRAP"]
-
-failures = 0
+import kptap
+from kptap import BOOTSTRAP, HOST, PORT, ok, psql
 
 
-def ok(cond, desc, detail=None):
-    global failures
-    if cond:
-        print(f"ok - {desc}")
-    else:
-        failures += 1
-        print(f"not ok - {desc}" + (f" -- {detail!r}" if detail is not None else ""))
-    sys.stdout.flush()
 
 
 def main():
-    cluster_id = subprocess.run(["psql", "-XAtc", "SELECT kafkapg.cluster_id()"], check=True,
-                                capture_output=True, text=True).stdout.strip()
+    cluster_id = psql("SELECT kafkapg.cluster_id()")
     errors = []
     admin = AdminClient({
         "bootstrap.servers": BOOTSTRAP,
@@ -63,8 +48,8 @@ def main():
 
     admin.poll(0.1)       # serve any pending error callbacks
     ok(not errors, "no client errors reported through error_cb", errors)
-    return 1 if failures else 0
+    return kptap.exit_status()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    kptap.run(main)

@@ -15,15 +15,12 @@ v12, no Produce/Fetch => (1, 0, 0)), and that with it:
   * kafka-python logs nothing at WARNING or above meanwhile.
 """
 import logging
-import os
-import subprocess
-import sys
 
 from kafka import KafkaAdminClient, KafkaConsumer
 
-HOST = os.environ["KP_HOST"]
-PORT = int(os.environ["KP_PORT"])
-BOOTSTRAP = os.environ["KP_BOOTSTRAP"]
+import kptap
+from kptap import BOOTSTRAP, HOST, PORT, ok, psql
+
 CLIENT_CONFIG = {
     "bootstrap_servers": BOOTSTRAP,
     "client_id": "kafkapg-kafka-python-test",
@@ -31,17 +28,6 @@ CLIENT_CONFIG = {
     "request_timeout_ms": 10000,
 }
 
-failures = 0
-
-
-def ok(cond, desc, detail=None):
-    global failures
-    if cond:
-        print(f"ok - {desc}")
-    else:
-        failures += 1
-        print(f"not ok - {desc}" + (f" -- {detail!r}" if detail is not None else ""))
-    sys.stdout.flush()
 
 
 class Collect(logging.Handler):
@@ -54,8 +40,7 @@ class Collect(logging.Handler):
 
 
 def main():
-    cluster_id = subprocess.run(["psql", "-XAtc", "SELECT kafkapg.cluster_id()"], check=True,
-                                capture_output=True, text=True).stdout.strip()
+    cluster_id = psql("SELECT kafkapg.cluster_id()")
     warnings = Collect()
     logging.getLogger("kafka").addHandler(warnings)
     logging.getLogger("kafka").propagate = False
@@ -100,8 +85,8 @@ def main():
         admin.close()
 
     ok(not warnings.records, "kafka-python logged no warnings or errors", warnings.records[:3])
-    return 1 if failures else 0
+    return kptap.exit_status()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    kptap.run(main)

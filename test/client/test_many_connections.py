@@ -10,7 +10,6 @@ they are open, returns to its previous value after they close),
 broker_workers.requests grows by exactly 400, and the worker did not
 restart.
 """
-import subprocess
 import sys
 import time
 
@@ -20,23 +19,11 @@ from test_raw_protocol import (Short, api_versions_ok, api_versions_request, con
                                metadata_request, read_response)
 import test_raw_protocol
 
+import kptap
+from kptap import ok, psql
+
 N = 200
-failures = 0
 
-
-def ok(cond, desc, detail=None):
-    global failures
-    if cond:
-        print(f"ok - {desc}")
-    else:
-        failures += 1
-        print(f"not ok - {desc}" + (f" -- {detail}" if detail is not None else ""))
-    sys.stdout.flush()
-
-
-def psql(sql):
-    return subprocess.run(["psql", "-XAtc", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def stat(column):
@@ -115,8 +102,8 @@ def main():
     problems = ["no response"] if payload is None else \
         api_versions_ok(decode_api_versions(payload, 0), 99, 0)
     ok(not problems, "a new connection is served afterwards", problems)
-    return 1 if failures else 0
+    return kptap.exit_status()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    kptap.run(main)

@@ -12,8 +12,14 @@ broker:
     keeps the connection open;
   * answers ApiVersions v3 with an invalid client software name or version
     with error 42 INVALID_REQUEST (and accepts edge-case valid names);
+  * accepts a frame of exactly kafkapg.socket_request_max_bytes and closes
+    on one byte more;
   * answers pipelined requests (50 in one write) in order, a request sent
     one byte at a time, and a frame larger than its 64 kB read chunk;
+  * like Kafka (which reads one request at a time per connection), still
+    answers the valid requests written before a bad one in the same write,
+    then closes;
+  * skips unknown tagged fields in request headers and bodies;
   * answers Metadata v0..v12 correctly: the one broker (id 1 at KP_HOST:
     KP_PORT, rack null), cluster id (v2+, equal to kafkapg.cluster_id()),
     controller 1 (v1+), no topics for an all-topics request, error 3 for a
@@ -29,12 +35,11 @@ import os
 import random
 import socket
 import struct
-import subprocess
-import sys
 import time
 
-HOST = os.environ["KP_HOST"]
-PORT = int(os.environ["KP_PORT"])
+import kptap
+from kptap import HOST, PORT, ok, psql
+
 LOG = os.environ["KP_LOG"]
 
 API_METADATA = 3
@@ -42,23 +47,7 @@ API_VERSIONS = 18
 EXPECTED_API_KEYS = [(3, 0, 12), (18, 0, 3)]   # sorted by api key
 INT32_MIN = -2 ** 31
 
-failures = 0
 
-
-def ok(cond, desc, detail=None):
-    global failures
-    if cond:
-        print(f"ok - {desc}")
-    else:
-        failures += 1
-        print(f"not ok - {desc}" + (f" -- {detail}" if detail is not None else ""))
-    sys.stdout.flush()
-    return cond
-
-
-def psql(sql):
-    return subprocess.run(["psql", "-XAtc", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 # ---------------------------------------------------------------- encoding
@@ -331,18 +320,25 @@ def wait_closed(s, timeout=5.0):
 
 
 def roundtrip(raw, decode, version):
+    """Sends raw on a new connection; the decoded response, None if the
+    connection closed, or {"decode_error": ...} if the answer is malformed."""
     with connect() as s:
         s.sendall(raw)
         payload = read_response(s)
     if payload is None:
         return None
-    return decode(payload, version)
+    try:
+        return decode(payload, version)
+    except Short as e:
+        return {"decode_error": str(e), "payload": payload[:64]}
 
 
 def api_versions_ok(resp, corr, version):
     """Problems with a successful ApiVersions response (empty list if none)."""
     if resp is None:
         return ["no response (connection closed)"]
+    if "decode_error" in resp:
+        return [resp]
     problems = []
     if resp["corr"] != corr:
         problems.append(f"correlation id {resp['corr']} != {corr}")
@@ -393,12 +389,35 @@ def expect_close(desc, raw, log_fragment, chunks=None):
     check_still_serving(desc)
 
 
+def expect_answers_then_close(desc, raw, n_good, log_fragment):
+    """Sends n_good valid ApiVersions v0 requests (corr 1..n_good) followed by
+    a bad one, all in one write.  Like Kafka, which reads a connection's
+    requests one at a time, the broker must answer the valid requests before
+    it closes the connection over the bad one."""
+    got = []
+    with connect() as s:
+        s.sendall(b"".join(api_versions_request(0, c) for c in range(1, n_good + 1)) + raw)
+        for c in range(1, n_good + 1):
+            payload = read_response(s)
+            if payload is None:
+                break
+            got.append(api_versions_ok(decode_api_versions(payload, 0), c, 0) or "ok")
+        closed, rest = wait_closed(s)
+    ok(got == ["ok"] * n_good and closed and rest == b"",
+       f"{desc}: the {n_good} valid requests before it are answered, then the connection closes",
+       f"answers {got}, closed={closed}, then received {rest[:32]!r}")
+    closes.append((desc, log_fragment))
+    check_still_serving(desc)
+
+
 # ---------------------------------------------------------------- metadata
 
 def metadata_problems(resp, v, corr, want_topics):
     """want_topics: list of (error, name, topic_id or None) expected in order."""
     if resp is None:
         return ["no response (connection closed)"]
+    if "decode_error" in resp:
+        return [resp]
     p = []
     if resp["corr"] != corr:
         p.append(f"corr {resp['corr']} != {corr}")
@@ -432,25 +451,43 @@ def metadata_problems(resp, v, corr, want_topics):
     return p
 
 
-def main():
-    global CLUSTER_ID
-    CLUSTER_ID = psql("SELECT kafkapg.cluster_id()")
-    ok(len(CLUSTER_ID) == 22, "kafkapg.cluster_id() is a 22-character id", CLUSTER_ID)
-    workers_sql = ("SELECT pid || ' ' || started_at || ' ' || listening"
-                   " FROM kafkapg.broker_workers ORDER BY worker")
-    errors_sql = "SELECT sum(connections_closed_on_error) FROM kafkapg.broker_workers"
-    workers_before = psql(workers_sql)
-    errors_before = int(psql(errors_sql))
-    log_start = os.path.getsize(LOG)
+def check(desc, fn):
+    """One assertion: fn() returns a list of problems (empty when right)."""
+    try:
+        problems = fn()
+    except (Short, TypeError, OSError) as e:      # TypeError: decoding None
+        problems = [repr(e)]
+    ok(not problems, desc, problems[:3])
 
-    # A connection that stays open through every bad request below.
-    bystander = connect()
-    bystander.sendall(api_versions_request(0, 7))
-    resp = decode_api_versions(read_response(bystander), 0)
-    ok(not api_versions_ok(resp, 7, 0), "bystander connection: ApiVersions v0 answered",
-       api_versions_ok(resp, 7, 0))
 
-    # ---- (a)-(f) bad frames, unknown key, unsupported version: closed
+def response_problems(raw, decode, version, checker, *args):
+    """Round trip on a new connection, then checker(resp, ...)."""
+    return checker(roundtrip(raw, decode, version), *args)
+
+
+# ---------------------------------------------------------------- sections
+
+def test_max_size_frame():
+    """A frame of exactly socket_request_max_bytes is accepted: ApiVersions
+    v3 whose client software name (all 'a', which is valid) fills it."""
+    max_bytes = 104857600
+    hdr = struct.pack(">hhi", API_VERSIONS, 3, 60) + string("c") + NO_TAGS
+    tail = compact_string("1") + NO_TAGS
+    n = max_bytes - len(hdr) - len(tail) - 4          # 4: uvarint of n + 1
+    payload = hdr + uvarint(n + 1) + b"a" * n + tail
+
+    def run():
+        with connect() as s:
+            s.settimeout(60)
+            s.sendall(frame(payload))
+            resp = read_response(s)
+        return ([f"payload is {len(payload)} bytes"] if len(payload) != max_bytes else
+                api_versions_ok(resp and decode_api_versions(resp, 3), 60, 3))
+    check(f"frame of exactly socket_request_max_bytes ({max_bytes}) is answered", run)
+
+
+def test_bad_frames():
+    """(a)-(f): bad sizes, unknown API keys, unsupported Metadata versions."""
     expect_close("oversized frame (size 2^30)", i32(2 ** 30),
                  "request of 1073741824 bytes exceeds kafkapg.socket_request_max_bytes (104857600)")
     expect_close("frame of socket_request_max_bytes + 1", i32(104857601) + b"\0" * 100,
@@ -466,6 +503,8 @@ def main():
     expect_close("unknown API key 9999 with a valid header",
                  request(9999, 0, 42, b"", False), "unknown API key 9999")
     expect_close("negative API key -1", request(-1, 0, 42, b"", False), "unknown API key -1")
+    expect_close("unknown API key sent one byte at a time", None, "unknown API key 9998",
+                 chunks=[bytes([b]) for b in request(9998, 0, 59, b"", False)])
     expect_close("Metadata v13 (unsupported)",
                  request(API_METADATA, 13, 43, b"\x01\x00\x00", True),
                  "unsupported Metadata version 13 (supported 0 to 12)")
@@ -473,7 +512,9 @@ def main():
                  request(API_METADATA, -1, 44, i32(-1), False),
                  "unsupported Metadata version -1 (supported 0 to 12)")
 
-    # ---- (i) malformed and truncated bodies: closed
+
+def test_malformed_bodies():
+    """(i): the size prefix is right, the header or body inside is not."""
     full = metadata_request(1, 50, ["t1"])
     expect_close("truncated Metadata v1 body (topic name cut short)",
                  frame(full[4:-1]), "malformed Metadata v1 request")
@@ -501,183 +542,207 @@ def main():
     expect_close("ApiVersions v3 header without its tagged section",
                  frame(struct.pack(">hhi", API_VERSIONS, 3, 58) + string("x")),
                  "malformed ApiVersions v3 request")
-    expect_close("unknown API key sent one byte at a time", None, "unknown API key 9998",
-                 chunks=[bytes([b]) for b in request(9998, 0, 59, b"", False)])
 
-    # ---- (g) ApiVersions of an unsupported version: KIP-511 fallback, v0 format
+
+def test_api_versions_fallback():
+    """(g): KIP-511.  The whole response is compared byte for byte."""
     for version in (4, 127, -1):
         corr = 0x10000 + (version & 0xFFFF)
         body = compact_string("kp-raw-test") + compact_string("1.0") + NO_TAGS
+        want = struct.pack(">ihihhh", corr, 35, 1, 18, 0, 3)
         with connect() as s:
             s.sendall(request(API_VERSIONS, version, corr, body, True))
-            payload = read_response(s)
-            want = struct.pack(">ihihhh", corr, 35, 1, 18, 0, 3)
-            ok(payload == want,
-               f"ApiVersions v{version}: v0 response, error 35, exactly [(18, 0, 3)]",
-               f"got {payload!r}, want {want!r}")
+            got = read_response(s)
+            ok(got == want, f"ApiVersions v{version}: v0 response, error 35, exactly [(18, 0, 3)]",
+               f"got {got!r}, want {want!r}")
+            # the client then retries with a version it knows, on the same connection
             s.sendall(api_versions_request(3, corr + 1))
-            payload = read_response(s)
-            resp = decode_api_versions(payload, 3) if payload is not None else None
-            problems = api_versions_ok(resp, corr + 1, 3)
-            ok(not problems, f"ApiVersions v{version}: connection stays open, v3 retry answered",
-               problems)
+            check(f"ApiVersions v{version}: connection stays open, v3 retry answered",
+                  lambda: api_versions_ok(decode_api_versions(read_response(s), 3), corr + 1, 3))
 
-    # ---- (h) ApiVersions v3 client software name and version validation
+
+def test_software_names():
+    """(h): KIP-511 client software name/version syntax."""
     bad = [("-kafka", "1.0"), ("kafka-", "1.0"), ("kaf ka", "1.0"), ("", "1.0"),
            ("kafka_python", "1.0"), ("caf\u00e9", "1.0"), ("kafka", ".1"),
            ("kafka", "1.0 beta"), ("kafka", "")]
     for i, (name, ver) in enumerate(bad):
         corr = 300 + i
         resp = roundtrip(api_versions_request(3, corr, name, ver), decode_api_versions, 3)
-        ok(resp is not None and resp["corr"] == corr and resp["error"] == 42 and resp["keys"] == [],
-           f"ApiVersions v3 software name {name!r} version {ver!r}: error 42, no api keys",
-           resp)
+        ok(resp is not None and resp.get("corr") == corr and resp.get("error") == 42
+           and resp.get("keys") == [],
+           f"ApiVersions v3 software name {name!r} version {ver!r}: error 42, no api keys", resp)
     for i, (name, ver) in enumerate([("a", "1"), ("librdkafka", "2.0.2"), ("A.b-9", "0-1.X")]):
         corr = 400 + i
-        resp = roundtrip(api_versions_request(3, corr, name, ver), decode_api_versions, 3)
-        problems = api_versions_ok(resp, corr, 3)
-        ok(not problems, f"ApiVersions v3 software name {name!r} version {ver!r} accepted",
-           problems)
+        check(f"ApiVersions v3 software name {name!r} version {ver!r} accepted",
+              lambda: response_problems(api_versions_request(3, corr, name, ver),
+                                        decode_api_versions, 3, api_versions_ok, corr, 3))
 
-    # ---- ApiVersions v0..v3, null and empty client id
+
+def test_client_ids():
+    """ApiVersions v0..v3 with a null and an empty client id."""
     for version in range(4):
         for cid in (None, ""):
             corr = 500 + version
             raw = api_versions_request(version, corr)
-            hdr_end = 4 + 8
-            cid_len = struct.unpack(">h", raw[hdr_end:hdr_end + 2])[0]
-            payload = raw[4:hdr_end] + string(cid) + raw[hdr_end + 2 + cid_len:]
-            try:
-                resp = roundtrip(frame(payload), decode_api_versions, version)
-                problems = api_versions_ok(resp, corr, version)
-            except Short as e:
-                problems = [str(e)]
-            ok(not problems, f"ApiVersions v{version} with client id {cid!r}", problems)
+            cid_at = 4 + 8                            # size, key, version, corr
+            cid_len = struct.unpack(">h", raw[cid_at:cid_at + 2])[0]
+            payload = raw[4:cid_at] + string(cid) + raw[cid_at + 2 + cid_len:]
+            check(f"ApiVersions v{version} with client id {cid!r}",
+                  lambda: response_problems(frame(payload), decode_api_versions, version,
+                                            api_versions_ok, corr, version))
 
-    # ---- (l) Metadata v0..v12
-    tid = bytes(random.getrandbits(8) for _ in range(16))
+
+def test_metadata_versions():
+    """(l): Metadata v0..v12, named, all-topics, empty and by-id requests."""
     for v in range(13):
-        corr = 1000 + v
-        try:
-            resp = roundtrip(metadata_request(v, corr, ["t1"]), decode_metadata, v)
-            problems = metadata_problems(resp, v, corr, [(3, "t1", None)])
-        except Short as e:
-            problems = [str(e)]
-        ok(not problems, f"Metadata v{v} topic t1: broker 1, cluster id, controller, error 3",
-           problems)
-        corr = 2000 + v
-        try:
-            resp = roundtrip(metadata_request(v, corr, ALL), decode_metadata, v)
-            problems = metadata_problems(resp, v, corr, [])
-        except Short as e:
-            problems = [str(e)]
-        ok(not problems, f"Metadata v{v} all topics ({'empty' if v == 0 else 'null'} array): "
-           "no topics", problems)
+        check(f"Metadata v{v} topic t1: broker 1, cluster id, controller, error 3",
+              lambda: response_problems(metadata_request(v, 1000 + v, ["t1"]), decode_metadata,
+                                        v, metadata_problems, v, 1000 + v, [(3, "t1", None)]))
+        check(f"Metadata v{v} all topics ({'empty' if v == 0 else 'null'} array): no topics",
+              lambda: response_problems(metadata_request(v, 2000 + v, ALL), decode_metadata,
+                                        v, metadata_problems, v, 2000 + v, []))
         if v >= 1:
-            corr = 3000 + v
-            try:
-                resp = roundtrip(metadata_request(v, corr, []), decode_metadata, v)
-                problems = metadata_problems(resp, v, corr, [])
-            except Short as e:
-                problems = [str(e)]
-            ok(not problems, f"Metadata v{v} empty (non-null) topic array: no topics", problems)
-    try:
-        resp = roundtrip(metadata_request(12, 4012, [(None, tid)]), decode_metadata, 12)
-        problems = metadata_problems(resp, 12, 4012, [(100, None, tid)])
-    except Short as e:
-        problems = [str(e)]
-    ok(not problems, "Metadata v12 by random topic id, null name: error 100, null name, id echoed",
-       problems)
-    try:
-        names = ["t1", "t2", "t1", "a" * 249]
-        resp = roundtrip(metadata_request(12, 4013, names), decode_metadata, 12)
-        problems = metadata_problems(resp, 12, 4013, [(3, n, None) for n in names])
-    except Short as e:
-        problems = [str(e)]
-    ok(not problems, "Metadata v12 four named topics (one repeated): error 3 each, in order",
-       problems)
+            check(f"Metadata v{v} empty (non-null) topic array: no topics",
+                  lambda: response_problems(metadata_request(v, 3000 + v, []), decode_metadata,
+                                            v, metadata_problems, v, 3000 + v, []))
+    tid = bytes(random.getrandbits(8) for _ in range(16))
+    check("Metadata v12 by random topic id, null name: error 100, null name, id echoed",
+          lambda: response_problems(metadata_request(12, 4012, [(None, tid)]), decode_metadata,
+                                    12, metadata_problems, 12, 4012, [(100, None, tid)]))
+    for v in (10, 11):
+        # Kafka: topic ids (and null names) only from v12; before, INVALID_REQUEST
+        check(f"Metadata v{v} by topic id: error 42 (ids need v12)",
+              lambda: response_problems(metadata_request(v, 4100 + v, [("t1", tid)]),
+                                        decode_metadata, v, metadata_problems, v, 4100 + v,
+                                        [(42, "t1", tid)]))
+    names = ["t1", "t2", "t1", "a" * 249]
+    check("Metadata v12 four named topics (one repeated): error 3 each, in order",
+          lambda: response_problems(metadata_request(12, 4013, names), decode_metadata,
+                                    12, metadata_problems, 12, 4013, [(3, n, None) for n in names]))
 
-    # ---- (j) pipelining: 50 requests in one write, answered in order
-    plan = []
+
+def test_pipelining():
+    """(j): 50 mixed requests in one write, answered in order; and valid
+    requests written before a bad one are answered before the close."""
+    plan = []                   # (api key, version, corr, raw, expected topics)
     for i in range(50):
         corr = 5000 + i * 7
         if i % 2 == 0:
             v = (i // 2) % 4
-            plan.append((API_VERSIONS, v, corr, api_versions_request(v, corr)))
+            plan.append((API_VERSIONS, v, corr, api_versions_request(v, corr), None))
+        elif i % 4 == 1:
+            v = (i // 2) % 13
+            plan.append((API_METADATA, v, corr, metadata_request(v, corr, ["t1"]),
+                         [(3, "t1", None)]))
         else:
             v = (i // 2) % 13
-            topics = ["t1"] if i % 4 == 1 else ALL
-            plan.append((API_METADATA, v, corr, metadata_request(v, corr, topics)))
-    got_all = []
-    with connect() as s:
-        s.sendall(b"".join(raw for _, _, _, raw in plan))
-        for i, (key, v, corr, _) in enumerate(plan):
-            payload = read_response(s)
-            if payload is None:
-                got_all.append(f"corr {corr}: connection closed")
-                break
-            try:
+            plan.append((API_METADATA, v, corr, metadata_request(v, corr, ALL), []))
+
+    def run():
+        problems = []
+        with connect() as s:
+            s.sendall(b"".join(p[3] for p in plan))
+            for key, v, corr, _, topics in plan:
+                payload = read_response(s)
+                if payload is None:
+                    return problems + [f"corr {corr}: connection closed"]
                 if key == API_VERSIONS:
-                    problems = api_versions_ok(decode_api_versions(payload, v), corr, v)
+                    p = api_versions_ok(decode_api_versions(payload, v), corr, v)
                 else:
-                    want = [(3, "t1", None)] if i % 4 == 1 else []
-                    problems = metadata_problems(decode_metadata(payload, v), v, corr, want)
-            except Short as e:
-                problems = [str(e)]
-            if problems:
-                got_all.append(f"corr {corr}: {problems}")
-    ok(not got_all, "50 pipelined ApiVersions v0-3 / Metadata v0-12 requests answered in order",
-       got_all[:3])
+                    p = metadata_problems(decode_metadata(payload, v), v, corr, topics)
+                problems += [f"corr {corr}: {x}" for x in p]
+        return problems
+    check("50 pipelined ApiVersions v0-3 / Metadata v0-12 requests answered in order", run)
 
-    # ---- (k) one request split into 1-byte sends
+    expect_answers_then_close("pipelined unknown API key 9997",
+                              request(9997, 0, 90, b"", False), 2, "unknown API key 9997")
+    expect_answers_then_close("pipelined frame size 2^30", i32(2 ** 30), 2,
+                              "request of 1073741824 bytes exceeds")
+    expect_answers_then_close("pipelined truncated Metadata v1",
+                              request(API_METADATA, 1, 91, i32(3), False), 1,
+                              "malformed Metadata v1 request")
+
+
+def test_tagged_fields():
+    """Unknown tagged fields in request headers and bodies are skipped."""
+    hdr = (struct.pack(">hhi", API_VERSIONS, 3, 92) + string("cid") +
+           uvarint(1) + uvarint(5) + uvarint(3) + b"xyz")
+    body = (compact_string("kp-raw-test") + compact_string("1.0") +
+            uvarint(2) + uvarint(7) + uvarint(2) + b"ab" + uvarint(300) + uvarint(0))
+    check("ApiVersions v3 with unknown tagged fields in header and body is answered",
+          lambda: response_problems(frame(hdr + body), decode_api_versions, 3,
+                                    api_versions_ok, 92, 3))
+    hdr = (struct.pack(">hhi", API_METADATA, 12, 93) + string("cid") +
+           uvarint(1) + uvarint(0) + uvarint(1) + b"z")
+    std_hdr_len = 2 + 2 + 4 + len(string("kp-raw-test")) + len(NO_TAGS)
+    body = metadata_request(12, 93, ["t1"])[4 + std_hdr_len:]
+    check("Metadata v12 with an unknown tagged field in the header is answered",
+          lambda: response_problems(frame(hdr + body), decode_metadata, 12,
+                                    metadata_problems, 12, 93, [(3, "t1", None)]))
+
+
+def test_split_and_large():
+    """(k): requests split across writes; a frame bigger than the read chunk."""
     raw = metadata_request(12, 6001, ["t1"])
-    with connect() as s:
-        for b in raw:
-            s.send(bytes([b]))
-            time.sleep(0.002)
-        payload = read_response(s)
-    try:
-        problems = (["no response"] if payload is None else
-                    metadata_problems(decode_metadata(payload, 12), 12, 6001, [(3, "t1", None)]))
-    except Short as e:
-        problems = [str(e)]
-    ok(not problems, f"Metadata v12 sent in {len(raw)} one-byte writes is answered", problems)
 
-    # Two requests whose boundary falls inside the second's size prefix.
-    a, b = api_versions_request(1, 6002), api_versions_request(2, 6003)
-    with connect() as s:
-        s.sendall(a + b[:2])
-        time.sleep(0.05)
-        s.sendall(b[2:])
-        r1, r2 = read_response(s), read_response(s)
-    try:
-        problems = (api_versions_ok(decode_api_versions(r1, 1), 6002, 1) +
-                    api_versions_ok(decode_api_versions(r2, 2), 6003, 2))
-    except (Short, TypeError) as e:
-        problems = [repr(e)]
-    ok(not problems, "two requests split inside the second size prefix: both answered", problems)
+    def one_byte_writes():
+        with connect() as s:
+            for b in raw:
+                s.send(bytes([b]))
+                time.sleep(0.002)
+            return metadata_problems(decode_metadata(read_response(s), 12), 12, 6001,
+                                     [(3, "t1", None)])
+    check(f"Metadata v12 sent in {len(raw)} one-byte writes is answered", one_byte_writes)
 
-    # ---- a frame larger than the 64 kB read chunk
+    def split_size_prefix():
+        a, b = api_versions_request(1, 6002), api_versions_request(2, 6003)
+        with connect() as s:
+            s.sendall(a + b[:2])
+            time.sleep(0.05)
+            s.sendall(b[2:])
+            return (api_versions_ok(decode_api_versions(read_response(s), 1), 6002, 1) +
+                    api_versions_ok(decode_api_versions(read_response(s), 2), 6003, 2))
+    check("two requests split inside the second size prefix: both answered", split_size_prefix)
+
     names = [f"topic-{i:05d}" for i in range(20000)]
     raw = metadata_request(1, 6100, names)
-    try:
-        resp = roundtrip(raw, decode_metadata, 1)
-        problems = metadata_problems(resp, 1, 6100, [(3, n, None) for n in names])
-    except Short as e:
-        problems = [str(e)]
-    ok(not problems, f"Metadata v1 frame of {len(raw)} bytes (20000 topics): error 3 each, in order",
-       problems[:2])
+    check(f"Metadata v1 frame of {len(raw)} bytes (20000 topics): error 3 each, in order",
+          lambda: response_problems(raw, decode_metadata, 1, metadata_problems, 1, 6100,
+                                    [(3, n, None) for n in names]))
 
-    # ---- the bystander connection survived all of the above
+
+def main():
+    global CLUSTER_ID
+    CLUSTER_ID = psql("SELECT kafkapg.cluster_id()")
+    ok(len(CLUSTER_ID) == 22, "kafkapg.cluster_id() is a 22-character id", CLUSTER_ID)
+    workers_sql = ("SELECT pid || ' ' || started_at || ' ' || listening"
+                   " FROM kafkapg.broker_workers ORDER BY worker")
+    errors_sql = "SELECT sum(connections_closed_on_error) FROM kafkapg.broker_workers"
+    workers_before = psql(workers_sql)
+    errors_before = int(psql(errors_sql))
+    log_start = os.path.getsize(LOG)
+
+    # A connection that stays open through every bad request below.
+    bystander = connect()
+    bystander.sendall(api_versions_request(0, 7))
+    check("bystander connection: ApiVersions v0 answered",
+          lambda: api_versions_ok(decode_api_versions(read_response(bystander), 0), 7, 0))
+
+    test_max_size_frame()
+    test_bad_frames()
+    test_malformed_bodies()
+    test_api_versions_fallback()
+    test_software_names()
+    test_client_ids()
+    test_metadata_versions()
+    test_pipelining()
+    test_tagged_fields()
+    test_split_and_large()
+
     bystander.sendall(metadata_request(12, 8, ALL))
-    payload = read_response(bystander)
-    try:
-        problems = (["no response"] if payload is None else
-                    metadata_problems(decode_metadata(payload, 12), 12, 8, []))
-    except Short as e:
-        problems = [str(e)]
-    ok(not problems, "bystander connection opened before the bad requests is still served",
-       problems)
+    check("bystander connection opened before the bad requests is still served",
+          lambda: metadata_problems(decode_metadata(read_response(bystander), 12), 12, 8, []))
     bystander.close()
 
     # ---- (m) log lines, error counter, no crash
@@ -702,8 +767,8 @@ def main():
     ok(workers_after == workers_before and workers_before.endswith(" true"),
        "broker worker pid and start time unchanged (no crash), still listening",
        f"before {workers_before!r} after {workers_after!r}")
-    return 1 if failures else 0
+    return kptap.exit_status()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    kptap.run(main)

@@ -41,6 +41,7 @@ typedef struct KpConn
 	size_t		out_bytes;		/* queued and not yet written */
 	TimestampTz last_active;
 	bool		closed;
+	bool		closing;		/* bad input seen: send what is queued, then close */
 	uint64		requests;
 } KpConn;
 
