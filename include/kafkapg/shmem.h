@@ -37,7 +37,6 @@ typedef struct KpShared
 	slock_t		mutex;			/* protects pid/latch/started_at/listening */
 	pg_atomic_uint32 extension_generation;	/* bumped by any CREATE/DROP EXTENSION */
 	pg_atomic_uint32 fault_api_key;	/* test hook: fail next request of key+1 */
-	int			nworkers;
 	KpWorkerSlot workers[KP_MAX_WORKERS];
 } KpShared;
 

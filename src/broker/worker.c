@@ -29,7 +29,6 @@
 #include "storage/fd.h"
 #include "storage/ipc.h"
 #include "tcop/tcopprot.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "kafkapg/broker/dispatch.h"
@@ -67,8 +66,6 @@ claim_slot(void)
 	slot->latch = MyLatch;
 	slot->started_at = GetCurrentTimestamp();
 	slot->listening = false;
-	if (kp_shared->nworkers < worker_index + 1)
-		kp_shared->nworkers = worker_index + 1;
 	SpinLockRelease(&kp_shared->mutex);
 	pg_atomic_write_u32(&slot->connections, 0);
 	on_shmem_exit(clear_slot, (Datum) 0);
@@ -92,18 +89,6 @@ raise_fd_limit(void)
 	{
 		rl.rlim_cur = rl.rlim_max;
 		(void) setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-static void
-handle_wakeup(void)
-{
-	ResetLatch(MyLatch);
-	CHECK_FOR_INTERRUPTS();
-	if (ConfigReloadPending)
-	{
-		ConfigReloadPending = false;
-		ProcessConfigFile(PGC_SIGHUP);
 	}
 }
 
@@ -131,7 +116,7 @@ wait_for_extension(void)
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 KP_EXTENSION_POLL_MS, PG_WAIT_EXTENSION);
-		handle_wakeup();
+		kp_server_handle_wakeup();
 	}
 }
 

@@ -289,9 +289,13 @@ close_idle(KpServer *srv)
 	}
 }
 
-/* Returns false when the worker should stop serving. */
-static bool
-handle_latch(KpServer *srv)
+/*
+ * After a latch wakeup: resets the latch, serves interrupts (SIGTERM ends
+ * the process here) and applies a pending configuration reload.  Shared by
+ * the event loop and the worker's wait for the extension.
+ */
+void
+kp_server_handle_wakeup(void)
 {
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
@@ -300,6 +304,13 @@ handle_latch(KpServer *srv)
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
 	}
+}
+
+/* Returns false when the worker should stop serving. */
+static bool
+handle_latch(KpServer *srv)
+{
+	kp_server_handle_wakeup();
 	return srv->keep_serving();
 }
 

@@ -588,18 +588,22 @@ encode_tagged(const KpStructDesc *desc, const KpCodecCtx *ctx, KpWriter *w, cons
 	kp_write_uvarint(w, (uint32_t) n);
 	for (int i = 0; i < n; i++)
 	{
-		KpWriter	tmp;
+		size_t		start,
+					len,
+					lensz;
 
-		kp_writer_init(&tmp, w->alloc, 64);
-		encode_field(present[i], ctx, &tmp, in);
-		if (tmp.error != NULL)
-		{
-			encode_fail(w, present[i], tmp.error);
-			return;
-		}
 		kp_write_uvarint(w, (uint32_t) present[i]->tag);
-		kp_write_uvarint(w, (uint32_t) tmp.len);
-		kp_write_raw(w, tmp.data, tmp.len);
+		/* encode in place, then slide the value up to insert its size */
+		start = w->len;
+		encode_field(present[i], ctx, w, in);
+		len = w->len - start;
+		lensz = kp_uvarint_size((uint32_t) len);
+		if (!kp_writer_reserve(w, lensz))
+			return;
+		memmove(w->data + start + lensz, w->data + start, len);
+		w->len = start;
+		kp_write_uvarint(w, (uint32_t) len);
+		w->len = start + lensz + len;
 	}
 }
 
@@ -626,6 +630,11 @@ kp_encode_struct(const KpStructDesc *desc, const KpCodecCtx *ctx,
 
 /* ----------------------------------------------------------------- headers */
 
+/* The header's client id: a classic nullable string in every header version */
+static const KpFieldDesc header_client_id = {
+	"client_id", KP_T_STRING, KP_T_STRING, 0, 0, 0, KP_VMAX, 0, KP_NOTAG, 0, NULL
+};
+
 /* Reads api key, version and correlation id without consuming anything. */
 bool
 kp_peek_request_header(const uint8_t *data, size_t len, int16_t *api_key,
@@ -647,9 +656,6 @@ bool
 kp_decode_request_header(KpReader *r, int header_version,
 						 const KpAllocator *alloc, KpRequestHeader *hdr)
 {
-	static const KpFieldDesc client_id = {
-		"client_id", KP_T_STRING, KP_T_STRING, 0, 0, 0, KP_VMAX, 0, KP_NOTAG, 0, NULL
-	};
 	KpCodecCtx	classic = {0, false, alloc};
 
 	hdr->client_id = NULL;
@@ -658,7 +664,7 @@ kp_decode_request_header(KpReader *r, int header_version,
 		!kp_read_int16(r, &hdr->request_api_version) ||
 		!kp_read_int32(r, &hdr->correlation_id))
 		return false;
-	if (header_version >= 1 && !decode_string(&client_id, &classic, r, &hdr->client_id))
+	if (header_version >= 1 && !decode_string(&header_client_id, &classic, r, &hdr->client_id))
 		return false;
 	if (header_version >= 2)
 	{
@@ -672,16 +678,13 @@ kp_decode_request_header(KpReader *r, int header_version,
 void
 kp_encode_request_header(KpWriter *w, int header_version, const KpRequestHeader *hdr)
 {
-	static const KpFieldDesc client_id = {
-		"client_id", KP_T_STRING, KP_T_STRING, 0, 0, 0, KP_VMAX, 0, KP_NOTAG, 0, NULL
-	};
 	KpCodecCtx	classic = {0, false, w->alloc};
 
 	kp_write_int16(w, hdr->request_api_key);
 	kp_write_int16(w, hdr->request_api_version);
 	kp_write_int32(w, hdr->correlation_id);
 	if (header_version >= 1)
-		encode_string(&client_id, &classic, w, hdr->client_id);
+		encode_string(&header_client_id, &classic, w, hdr->client_id);
 	if (header_version >= 2)
 		kp_write_uvarint(w, 0);
 }

@@ -45,5 +45,6 @@ extern void kp_server_init(KpServer *srv, MemoryContext parent, KpWorkerSlot *sl
 						   KpFrameFn on_frame, KpKeepServingFn keep_serving);
 extern void kp_server_run(KpServer *srv);
 extern void kp_server_close_conn(KpServer *srv, KpConn *conn);
+extern void kp_server_handle_wakeup(void);
 
 #endif							/* KAFKAPG_NET_SERVER_H */
