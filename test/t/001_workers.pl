@@ -42,6 +42,6 @@ for (1 .. 50)
 is($spread, '2', 'connections are spread over both workers');
 close $_ for @socks;
 
-ok($node->log_contains(qr/kafkapg broker 1 listening on/), 'worker logged that it listens');
+ok($node->wait_for_log(qr/kafkapg broker 1 listening on/), 'worker logged that it listens');
 $node->stop;
 done_testing();

@@ -21,7 +21,7 @@ $av = kp_api_versions($node);
 is($av->{error_code}, 0, 'next request succeeds');
 my ($same) = kp_worker_pids($node);
 is($same, $pid, 'worker survived the ERROR (same pid)');
-ok($node->log_contains(qr/ApiVersions v0 request from .* failed: kafkapg: injected fault/),
+ok($node->wait_for_log(qr/ApiVersions v0 request from .* failed: kafkapg: injected fault/),
 	'handler failure logged');
 
 # SIGKILL of the worker alone.

@@ -13,7 +13,7 @@ like(kp_kcat_metadata($node), qr/broker 1 at/, 'broker serves before shutdown');
 
 $node->safe_psql('postgres', 'DROP EXTENSION kafkapg');
 ok(kp_wait_broker_down($node, 10), 'DROP EXTENSION closes the Kafka listener');
-ok($node->log_contains(qr/extension dropped, stopped listening/), 'drop logged');
+ok($node->wait_for_log(qr/extension dropped, stopped listening/), 'drop logged');
 $node->safe_psql('postgres', 'CREATE EXTENSION kafkapg');
 ok(kp_wait_broker($node, 10), 'CREATE EXTENSION reopens the listener');
 my $id2 = $node->safe_psql('postgres', 'SELECT kafkapg.cluster_id()');
