@@ -15,7 +15,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 PG_CPPFLAGS = -Iinclude
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Wno-clobbered
-SHLIB_LINK =
+SHLIB_LINK = -lzstd -llz4 -lsnappy -lz
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -38,12 +38,17 @@ psql:
 	scripts/run.sh psql
 
 # ---- tests -----------------------------------------------------------------
-UNIT_SRCS = $(wildcard test/unit/*.c) $(wildcard src/protocol/*.c)
+# The codec (src/protocol) and the record-batch library (src/record) never
+# call into the server, so they link into a plain executable; CRC32C comes
+# from PostgreSQL's libpgport.
+UNIT_SRCS = $(wildcard test/unit/*.c) $(wildcard src/protocol/*.c) $(wildcard src/record/*.c)
 UNIT_BIN = test/unit/kp_unit
+UNIT_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpgport -lzstd -llz4 -lsnappy -lz
 
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard include/kafkapg/protocol/*) $(wildcard test/unit/*.h)
-	$(CC) -std=c99 -g -O1 -Wall -Wextra -Werror -fno-strict-aliasing \
-		-Iinclude -Itest/unit $(UNIT_SRCS) -o $@
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard include/kafkapg/protocol/* include/kafkapg/record/*) $(wildcard test/unit/*.h)
+	$(CC) -std=gnu99 -g -O1 -Wall -Wextra -Werror -fno-strict-aliasing \
+		-Iinclude -Itest/unit -I$(shell $(PG_CONFIG) --includedir-server) \
+		$(UNIT_SRCS) $(UNIT_LIBS) -o $@
 
 unitcheck: $(UNIT_BIN)
 	scripts/run-layer.sh unit $(UNIT_BIN) $(T)

@@ -9,7 +9,7 @@ PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-client-15 libpq-dev
 	libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev
 	librdkafka-dev kcat
-	python3 python3-kafka python3-confluent-kafka
+	python3 python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard
 	libipc-run-perl
 )
 

@@ -165,6 +165,8 @@ kp_writer_init(KpWriter *w, const KpAllocator *alloc, size_t initial)
 	w->cap = initial > 0 ? initial : 256;
 	w->error = NULL;
 	w->field = NULL;
+	w->records_hook = NULL;
+	w->records_arg = NULL;
 	w->data = alloc->alloc(alloc->ctx, w->cap);
 	if (w->data == NULL)
 	{

@@ -421,6 +421,19 @@ encode_bytes(const KpFieldDesc *f, const KpCodecCtx *ctx, KpWriter *w, const KpB
 		kp_write_raw(w, b->data, (size_t) b->len);
 }
 
+/* Like bytes, but the payload may be emitted by the writer's records hook. */
+static void
+encode_records(const KpFieldDesc *f, const KpCodecCtx *ctx, KpWriter *w, const KpBytes *b)
+{
+	if (w->records_hook == NULL || b->len <= 0)
+	{
+		encode_bytes(f, ctx, w, b);
+		return;
+	}
+	write_length(w, ctx, true, b->len);
+	w->records_hook(w->records_arg, w, b);
+}
+
 static void
 encode_array(const KpFieldDesc *f, const KpCodecCtx *ctx, KpWriter *w, const void *base)
 {
@@ -473,8 +486,10 @@ encode_value(const KpFieldDesc *f, KpType type, const KpCodecCtx *ctx,
 			encode_string(f, ctx, w, *(char *const *) src);
 			break;
 		case KP_T_BYTES:
-		case KP_T_RECORDS:
 			encode_bytes(f, ctx, w, src);
+			break;
+		case KP_T_RECORDS:
+			encode_records(f, ctx, w, src);
 			break;
 		case KP_T_STRUCT:
 			kp_encode_struct(f->sub, ctx, w, src);

@@ -118,6 +118,15 @@ typedef struct KpReader
 	const char *field;			/* field being decoded when it failed */
 } KpReader;
 
+/*
+ * Emits the bytes of a RECORDS field after its length prefix has been
+ * written.  Lets the broker send record data by reference (sendfile) instead
+ * of copying it into the buffer: the hook notes the writer position and the
+ * slice, and writes nothing.  When NULL, the bytes are copied.
+ */
+struct KpWriter;
+typedef void (*KpRecordsHook) (void *arg, struct KpWriter *w, const KpBytes *b);
+
 /* Growable output buffer */
 typedef struct KpWriter
 {
@@ -127,6 +136,8 @@ typedef struct KpWriter
 	const KpAllocator *alloc;
 	const char *error;			/* first failure, or NULL */
 	const char *field;
+	KpRecordsHook records_hook; /* optional; see KpRecordsHook */
+	void	   *records_arg;
 } KpWriter;
 
 /* Version context shared by a whole message */
