@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 
 #include "kafkapg/kafkapg.h"
+#include "kafkapg/storage/storage.h"
 
 char	   *kp_listen_addresses = NULL;
 int			kp_port = 9092;
@@ -31,6 +32,11 @@ char	   *kp_data_directory = NULL;
 int			kp_socket_request_max_bytes = 104857600;
 int			kp_max_connections = 10000;
 int			kp_connections_max_idle_ms = 600000;
+
+bool		kp_auto_create_topics = true;
+int			kp_num_partitions = 1;
+int			kp_max_topics = 4096;
+int			kp_max_partitions = 32768;
 
 static void
 define_listener_gucs(void)
@@ -99,6 +105,28 @@ define_connection_gucs(void)
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
+static void
+define_topic_gucs(void)
+{
+	DefineCustomBoolVariable("kafkapg.auto_create_topics",
+							 "Creates unknown topics named in Metadata requests (Kafka auto.create.topics.enable).",
+							 "Only when the request allows it (allow_auto_topic_creation).",
+							 &kp_auto_create_topics, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.num_partitions",
+							"Partitions of an auto-created topic, and of CreateTopics with -1 (Kafka num.partitions).",
+							NULL, &kp_num_partitions, 1, 1, KP_MAX_PARTITIONS_PER_TOPIC,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.max_topics",
+							"Most topics that can exist (sizes shared memory).",
+							NULL, &kp_max_topics, 4096, 1, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.max_partitions",
+							"Most partitions, over all topics, that can exist (sizes shared memory).",
+							NULL, &kp_max_partitions, 32768, 1, 10000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+}
+
 /* Defines every kafkapg.* parameter and reserves the prefix. */
 void
 kp_guc_define(void)
@@ -106,6 +134,7 @@ kp_guc_define(void)
 	define_listener_gucs();
 	define_identity_gucs();
 	define_connection_gucs();
+	define_topic_gucs();
 	MarkGUCPrefixReserved("kafkapg");
 }
 

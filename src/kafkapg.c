@@ -17,6 +17,7 @@
 #include "postmaster/bgworker.h"
 
 #include "kafkapg/broker/worker.h"
+#include "kafkapg/catalog/topics.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/shmem.h"
 
@@ -57,5 +58,6 @@ _PG_init(void)
 	kp_guc_define();
 	kp_shmem_install_hooks();
 	kp_extension_watch_install();
+	kp_topics_install_callbacks();
 	register_workers();
 }

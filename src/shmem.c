@@ -22,6 +22,7 @@
 #include "storage/shmem.h"
 
 #include "kafkapg/shmem.h"
+#include "kafkapg/storage/storage.h"
 
 KpShared   *kp_shared = NULL;
 
@@ -36,6 +37,8 @@ kp_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(MAXALIGN(sizeof(KpShared)));
+	RequestAddinShmemSpace(kp_storage_shmem_size());
+	kp_storage_request_locks();
 }
 
 static void
@@ -61,6 +64,7 @@ kp_shmem_startup(void)
 			pg_atomic_init_u64(&kp_shared->workers[i].connections_closed_on_error, 0);
 		}
 	}
+	kp_storage_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -14,6 +14,8 @@
 #define KAFKAPG_VERSION		"0.1.0"
 #define KAFKAPG_EXTENSION	"kafkapg"
 
+#include "kafkapg/protocol/codec.h"
+
 /* listener and identity (guc.c) */
 extern char *kp_listen_addresses;
 extern int	kp_port;
@@ -29,8 +31,18 @@ extern int	kp_socket_request_max_bytes;
 extern int	kp_max_connections;
 extern int	kp_connections_max_idle_ms;
 
+/* topics and storage (guc.c) */
+extern bool kp_auto_create_topics;
+extern int	kp_num_partitions;
+extern int	kp_max_topics;
+extern int	kp_max_partitions;
+
 extern void kp_guc_define(void);
 extern const char *kp_guc_advertised_host(void);
 extern int	kp_guc_advertised_port(void);
+
+/* alloc.c: memory for the codec and record libraries */
+extern const KpAllocator *kp_palloc_allocator(void);
+extern void kp_palloc_allocator_in(KpAllocator *a, MemoryContext cxt);
 
 #endif							/* KAFKAPG_KAFKAPG_H */

@@ -24,6 +24,7 @@
 
 #include "kafkapg/catalog/cluster.h"
 #include "kafkapg/kafkapg.h"
+#include "kafkapg/storage/storage.h"
 
 char		kp_cluster_id[64] = "";
 
@@ -83,14 +84,19 @@ bool
 kp_catalog_extension_ready(void)
 {
 	bool		ready;
+	Oid			ext;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "kafkapg: reading cluster identity");
-	ready = OidIsValid(get_extension_oid(KAFKAPG_EXTENSION, true));
+	ext = get_extension_oid(KAFKAPG_EXTENSION, true);
+	ready = OidIsValid(ext);
 	if (ready)
+	{
 		load_cluster_id();
+		kp_storage_ensure_loaded(ext);
+	}
 	else
 		kp_cluster_id[0] = '\0';
 	PopActiveSnapshot();
