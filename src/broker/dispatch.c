@@ -25,6 +25,8 @@
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
 #include "kafkapg/shmem.h"
+#include "kafkapg/storage/segment.h"
+#include "kafkapg/storage/storage.h"
 
 static MemoryContext request_cxt = NULL;
 
@@ -54,16 +56,108 @@ kp_request_alloc(KpRequest *req, size_t size)
 	return req->alloc->alloc(req->alloc->ctx, size);
 }
 
+/*
+ * Registers a pinned file slice that the response's RECORDS field refers
+ * to (KpBytes.data points at the slice).  The pin passes to the output
+ * queue, or is dropped if the response is not sent.
+ */
+void
+kp_request_add_slice(KpRequest *req, KpFileSlice *slice)
+{
+	if (req->nslices == req->slices_cap)
+	{
+		req->slices_cap = Max(8, req->slices_cap * 2);
+		req->slices = req->slices
+			? repalloc(req->slices, sizeof(KpFileSlice *) * req->slices_cap)
+			: palloc(sizeof(KpFileSlice *) * req->slices_cap);
+	}
+	req->slices[req->nslices++] = slice;
+}
+
+static void
+unpin_slices(KpRequest *req)
+{
+	for (int i = 0; i < req->nslices; i++)
+	{
+		if (req->slices[i]->file != NULL)
+			kp_file_unpin(req->slices[i]->file);
+		req->slices[i]->file = NULL;
+	}
+	req->nslices = 0;
+}
+
+/* Where, in the encoded response, each by-reference slice goes */
+typedef struct KpRefs
+{
+	int			n;
+	size_t		pos[1024];
+	KpFileSlice *slice[1024];
+	bool		overflow;
+} KpRefs;
+
+static void
+records_hook(void *arg, KpWriter *w, const KpBytes *b)
+{
+	KpRefs	   *refs = arg;
+
+	if (refs->n == lengthof(refs->pos))
+	{
+		/* more partitions with data than we track: copy this one */
+		KpFileSlice *s = (KpFileSlice *) b->data;
+		size_t		at = w->len;
+
+		kp_writer_reserve(w, s->len);
+		if (w->error == NULL && kp_pread_full(s->fd, w->data + at, s->len, s->offset))
+			w->len += s->len;
+		else
+			refs->overflow = true;
+		return;
+	}
+	refs->pos[refs->n] = w->len;
+	refs->slice[refs->n] = (KpFileSlice *) b->data;
+	refs->n++;
+}
+
+/* Queues the encoded bytes interleaved with the referenced file slices. */
+static void
+queue_with_refs(KpConn *conn, KpWriter *w, KpRefs *refs)
+{
+	size_t		prev = 0;
+	int64		total = (int64) w->len - 4;
+
+	for (int i = 0; i < refs->n; i++)
+		total += refs->slice[i]->len;
+	kp_put_int32_at(w, 0, (int32) total);
+	for (int i = 0; i < refs->n; i++)
+	{
+		KpFileSlice *s = refs->slice[i];
+
+		kp_conn_queue_part(conn, w->data + prev, refs->pos[i] - prev, NULL);
+		kp_conn_queue_file(conn, s->fd, (off_t) s->offset, (size_t) s->len,
+						   (KpReleaseFn) kp_file_unpin, s->file);
+		s->file = NULL;			/* the pin now belongs to the queue */
+		prev = refs->pos[i];
+	}
+	kp_conn_queue_part(conn, w->data + prev, w->len - prev, w->data);
+}
+
 /* Encodes [size][response header][body] and queues it on the connection. */
 static bool
 queue_response(KpConn *conn, const KpApiSchema *api, int16 version,
-			   int32 correlation_id, const void *body)
+			   int32 correlation_id, const void *body, KpRequest *req)
 {
 	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, conn->cxt};
 	KpCodecCtx	ctx = {version, kp_api_is_flexible(api, version), &alloc};
 	KpWriter	w;
+	KpRefs	   *refs = NULL;
 
 	kp_writer_init(&w, &alloc, 256);
+	if (req != NULL && req->nslices > 0)
+	{
+		refs = palloc0(sizeof(KpRefs));
+		w.records_hook = records_hook;
+		w.records_arg = refs;
+	}
 	kp_write_int32(&w, 0);		/* size, patched below */
 	kp_encode_response_header(&w, kp_response_header_version(api, version),
 							  correlation_id);
@@ -75,6 +169,11 @@ queue_response(KpConn *conn, const KpApiSchema *api, int16 version,
 						w.field ? w.field : "?")));
 		pfree(w.data);
 		return false;
+	}
+	if (refs != NULL && refs->n > 0)
+	{
+		queue_with_refs(conn, &w, refs);
+		return true;
 	}
 	kp_put_int32_at(&w, 0, (int32) (w.len - 4));
 	kp_conn_queue(conn, w.data, w.len);
@@ -91,7 +190,7 @@ answer_unsupported_api_versions(KpConn *conn, const KpApiSchema *api, int32 corr
 	kp_struct_init_defaults(&kp_desc_ApiVersionsResponse, &rs);
 	rs.api_keys = &one;
 	kp_api_versions_unsupported(&rs);
-	return queue_response(conn, api, 0, corr, &rs);
+	return queue_response(conn, api, 0, corr, &rs, NULL);
 }
 
 /* Test hook: kafkapg.debug_fail_next_request() arms a failure for one key. */
@@ -166,29 +265,91 @@ decode_request(KpRequest *req, const uint8 *frame, int32 len, void *body)
 	return false;
 }
 
+/* Keeps a copy of the frame on the connection until the request can be answered. */
+static void
+park(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms, int64 until_ms)
+{
+	KpParked   *p = MemoryContextAlloc(conn->cxt, sizeof(KpParked));
+
+	p->frame = MemoryContextAlloc(conn->cxt, len);
+	memcpy(p->frame, frame, len);
+	p->len = len;
+	p->arrived_ms = arrived_ms;
+	p->until_ms = until_ms;
+	conn->parked = p;
+}
+
 static bool
 dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
-			   int16 version, const uint8 *frame, int32 len)
+			   int16 version, const uint8 *frame, int32 len, int64 arrived_ms)
 {
 	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, request_cxt};
 	KpRequest	req = {conn, api, {0}, version, &alloc};
 	void	   *request = palloc0(api->request->size);
 	void	   *response = palloc0(api->response->size);
+	bool		ok;
 
+	req.arrived_ms = arrived_ms;
 	if (!decode_request(&req, frame, len, request))
 		return false;
 	kp_struct_init_defaults(api->response, response);
 	if (!run_handler(h, &req, request, response))
+	{
+		unpin_slices(&req);
 		return false;
-	return queue_response(conn, api, version, req.header.correlation_id, response);
+	}
+	if (req.park_until_ms > 0)
+	{
+		unpin_slices(&req);
+		park(conn, frame, len, arrived_ms, req.park_until_ms);
+		return true;
+	}
+	if (req.no_response)
+	{
+		unpin_slices(&req);
+		return true;
+	}
+	ok = queue_response(conn, api, version, req.header.correlation_id, response, &req);
+	unpin_slices(&req);			/* those not handed to the queue */
+	return ok;
 }
+
+static bool dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms);
 
 /*
  * Handles one frame (the bytes after the size prefix).  Returns false when
- * the connection must be closed; the reason has been logged.
+ * the connection must be closed; the reason has been logged.  The request
+ * may instead be parked on the connection (conn->parked), to be retried.
  */
 bool
 kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len)
+{
+	return dispatch(conn, frame, len, kp_now_ms());
+}
+
+/* Runs the connection's parked request again; it may park once more. */
+bool
+kp_dispatch_retry(KpConn *conn)
+{
+	KpParked   *p = conn->parked;
+	bool		ok;
+
+	conn->parked = NULL;
+	ok = dispatch(conn, p->frame, p->len, p->arrived_ms);
+	pfree(p->frame);
+	pfree(p);
+	return ok;
+}
+
+/* Until when the connection's parked request waits (ms), or 0. */
+int64
+kp_dispatch_parked_until(KpConn *conn)
+{
+	return conn->parked ? ((KpParked *) conn->parked)->until_ms : 0;
+}
+
+static bool
+dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms)
 {
 	int16		api_key,
 				version;
@@ -219,7 +380,7 @@ kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len)
 		return false;
 	}
 	old = MemoryContextSwitchTo(request_cxt);
-	ok = dispatch_known(conn, h, api, version, frame, len);
+	ok = dispatch_known(conn, h, api, version, frame, len, arrived_ms);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(request_cxt);
 	return ok;

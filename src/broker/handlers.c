@@ -15,8 +15,14 @@
 
 static const KpHandler kp_handlers[] = {
 	/* api key              versions  handler                  error response */
+	{KP_API_PRODUCE, 0, 9, kp_handle_produce, kp_produce_error},
+	{KP_API_FETCH, 4, 13, kp_handle_fetch, kp_fetch_error},
+	{KP_API_LIST_OFFSETS, 0, 7, kp_handle_list_offsets, kp_list_offsets_error},
 	{KP_API_METADATA, 0, 12, kp_handle_metadata, kp_metadata_error},
 	{KP_API_API_VERSIONS, 0, 3, kp_handle_api_versions, kp_api_versions_error},
+	{KP_API_CREATE_TOPICS, 0, 7, kp_handle_create_topics, kp_create_topics_error},
+	{KP_API_DELETE_TOPICS, 0, 6, kp_handle_delete_topics, kp_delete_topics_error},
+	{KP_API_DESCRIBE_CLUSTER, 0, 1, kp_handle_describe_cluster, kp_describe_cluster_error},
 };
 
 const KpHandler *

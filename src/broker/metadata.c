@@ -5,19 +5,25 @@
  *
  * The broker list and controller come from this node's identity
  * (kafkapg.node_id and the advertised address); the cluster id from the
- * catalog, cached by the worker when it saw the extension.  No topics
- * exist yet: a request for all topics gets an empty list and each named
- * topic UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID when asked by id).
+ * catalog, cached by the worker when it saw the extension.  Topics come
+ * from the shared registry; every partition is led by this broker.  An
+ * unknown topic named in the request is created when
+ * kafkapg.auto_create_topics and the request's allow_auto_topic_creation
+ * both allow it (in its own short transaction), and is described at once;
+ * otherwise it gets UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION for
+ * an illegal name, or UNKNOWN_TOPIC_ID when asked by id.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "kafkapg/broker/ddl.h"
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/catalog/cluster.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
+#include "kafkapg/storage/storage.h"
 
 static bool
 uuid_is_zero(const KpUuid *u)
@@ -52,13 +58,111 @@ fill_brokers(KpRequest *req, KpMetadataResponse *rs)
 	rs->controller_id = kp_node_id;
 }
 
-/* Answers each requested topic with error_code (or "unknown" if 0). */
+static const int32 *
+this_node(void)
+{
+	static int32 node;
+
+	node = kp_node_id;
+	return &node;
+}
+
+/* Describes a live topic: every partition led by this broker. */
+static void
+describe_topic(KpRequest *req, const KpTopicInfo *t, KpMetadataResponseTopic *out)
+{
+	KpMetadataResponsePartition *parts =
+		kp_request_alloc(req, sizeof(KpMetadataResponsePartition) * Max(t->partitions, 1));
+
+	out->error_code = KP_ERR_NONE;
+	out->name = pstrdup(t->name);
+	out->topic_id = t->id;
+	out->partitions = parts;
+	out->partitions_count = t->partitions;
+	for (int32 i = 0; i < t->partitions; i++)
+	{
+		KpMetadataResponsePartition *p = &parts[i];
+
+		p->partition_index = i;
+		p->leader_id = kp_node_id;
+		p->leader_epoch = kp_partition_at(t->first_slot + i)->leader_epoch;
+		p->replica_nodes = (int32 *) this_node();
+		p->replica_nodes_count = 1;
+		p->isr_nodes = (int32 *) this_node();
+		p->isr_nodes_count = 1;
+		p->offline_replicas_count = 0;
+	}
+}
+
+static void
+fill_all_topics(KpRequest *req, KpMetadataResponse *rs)
+{
+	KpTopicInfo *topics;
+	int			n = kp_topic_list(&topics);
+
+	rs->topics = kp_request_alloc(req, sizeof(KpMetadataResponseTopic) * Max(n, 1));
+	rs->topics_count = n;
+	for (int i = 0; i < n; i++)
+	{
+		kp_struct_init_defaults(&kp_desc_MetadataResponseTopic, &rs->topics[i]);
+		describe_topic(req, &topics[i], &rs->topics[i]);
+	}
+}
+
+/* Kafka creates unknown topics named in Metadata when both sides allow it. */
+static bool
+auto_create(KpRequest *req, const KpMetadataRequest *rq, const char *name, KpTopicInfo *t,
+			int16 *error)
+{
+	KpTopicSpec spec = {0};
+	KpTopicVerdict v;
+	KpUuid		id;
+	char	   *message;
+
+	if (!kp_auto_create_topics || !rq->allow_auto_topic_creation)
+		return false;
+	spec.name = name;
+	spec.partitions = kp_num_partitions;
+	if (!kp_topic_check(&spec, &v))
+	{
+		*error = v.error_code == KP_ERR_TOPIC_ALREADY_EXISTS ? KP_ERR_NONE : v.error_code;
+		return v.error_code == KP_ERR_TOPIC_ALREADY_EXISTS && kp_topic_lookup(name, t);
+	}
+	*error = kp_broker_create_topic(&spec, &id, &message);
+	if (*error == KP_ERR_TOPIC_ALREADY_EXISTS)
+		*error = KP_ERR_NONE;	/* created meanwhile by someone else */
+	return *error == KP_ERR_NONE && kp_topic_lookup(name, t);
+}
+
+static void
+answer_named(KpRequest *req, const KpMetadataRequest *rq, const KpMetadataRequestTopic *rt,
+			 KpMetadataResponseTopic *out)
+{
+	KpTopicInfo t;
+	int16		error = KP_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	KpTopicVerdict v;
+
+	if (kp_topic_lookup(rt->name, &t) || auto_create(req, rq, rt->name, &t, &error))
+	{
+		describe_topic(req, &t, out);
+		return;
+	}
+	if (!kp_topic_check_name(rt->name, &v))
+		error = KP_ERR_INVALID_TOPIC_EXCEPTION;
+	out->error_code = error;
+}
+
+/* Answers each requested topic, or each with error_code when it is set. */
 static void
 fill_requested_topics(KpRequest *req, const KpMetadataRequest *rq,
 					  KpMetadataResponse *rs, int16 error_code)
 {
 	if (wants_all_topics(req, rq))
+	{
+		if (error_code == KP_ERR_NONE)
+			fill_all_topics(req, rs);
 		return;
+	}
 	rs->topics = kp_request_alloc(req, sizeof(KpMetadataResponseTopic) * rq->topics_count);
 	rs->topics_count = rq->topics_count;
 	for (int i = 0; i < rq->topics_count; i++)
@@ -66,18 +170,21 @@ fill_requested_topics(KpRequest *req, const KpMetadataRequest *rq,
 		const KpMetadataRequestTopic *t = &rq->topics[i];
 		KpMetadataResponseTopic *out = &rs->topics[i];
 		bool		by_id = t->name == NULL && !uuid_is_zero(&t->topic_id);
+		KpTopicInfo info;
 
 		kp_struct_init_defaults(&kp_desc_MetadataResponseTopic, out);
 		out->name = t->name;
 		out->topic_id = t->topic_id;
 		if (error_code != KP_ERR_NONE)
 			out->error_code = error_code;
+		else if (by_id && kp_topic_lookup_id(&t->topic_id, &info))
+			describe_topic(req, &info, out);
 		else if (by_id)
 			out->error_code = KP_ERR_UNKNOWN_TOPIC_ID;
 		else if (t->name == NULL)
 			out->error_code = KP_ERR_INVALID_REQUEST;
 		else
-			out->error_code = KP_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+			answer_named(req, rq, t, out);
 	}
 }
 

@@ -37,10 +37,12 @@
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/net/server.h"
 #include "kafkapg/shmem.h"
+#include "kafkapg/storage/segment.h"
 
 #define KP_EXTENSION_POLL_MS 5000
 
 static int	worker_index = -1;
+int			kp_my_worker_index = -1;
 static uint32 seen_generation = 0;
 
 static void
@@ -173,12 +175,16 @@ kp_worker_main(Datum arg)
 	pgstat_report_appname("kafkapg broker");
 
 	claim_slot();
+	kp_my_worker_index = worker_index;
 	raise_fd_limit();
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "kafkapg worker",
 									   ALLOCSET_DEFAULT_SIZES);
 	kp_dispatch_init(worker_cxt);
 	kp_server_init(&srv, worker_cxt, &kp_shared->workers[worker_index],
 				   kp_dispatch_frame, extension_still_there);
+	srv.on_retry = kp_dispatch_retry;
+	srv.parked_until = kp_dispatch_parked_until;
+	srv.on_tick = kp_segments_sweep;
 	for (;;)
 	{
 		wait_for_extension();

@@ -8,14 +8,19 @@
  * moved to the front once per read pass (kp_conn_compact).  The buffer
  * grows to the largest frame seen, bounded by socket_request_max_bytes.
  *
- * Output: each response is one chunk allocated in the connection context;
- * kp_conn_flush writes as much as the socket takes with one sendmsg and
- * frees what was fully sent.  Single-threaded, owned by one worker.
+ * Output: a response is one chunk allocated in the connection context, or,
+ * when it carries record data, memory chunks interleaved with file chunks
+ * that sendfile() sends straight from the segment files.  kp_conn_flush
+ * writes consecutive memory chunks with one sendmsg and each file chunk
+ * with sendfile, and frees (or releases) what was fully sent.  Memory
+ * chunks before a file chunk are sent with MSG_MORE so the kernel can
+ * coalesce them with the file data.  Single-threaded, owned by one worker.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -44,10 +49,27 @@ kp_conn_create(MemoryContext parent, pgsocket sock, const char *peer)
 	return conn;
 }
 
+static void
+chunk_done(KpOutChunk *c)
+{
+	if (c->release)
+		c->release(c->release_arg);
+	if (c->free_ptr)
+		pfree(c->free_ptr);
+	pfree(c);
+}
+
 /* Closes the socket and frees everything the connection owns. */
 void
 kp_conn_destroy(KpConn *conn)
 {
+	while (conn->out_head != NULL)
+	{
+		KpOutChunk *c = conn->out_head;
+
+		conn->out_head = c->next;
+		chunk_done(c);			/* unpins files */
+	}
 	if (conn->sock != PGINVALID_SOCKET)
 		close(conn->sock);
 	MemoryContextDelete(conn->cxt);
@@ -130,22 +152,50 @@ kp_conn_compact(KpConn *conn)
 	conn->inpos = 0;
 }
 
-/* Appends a response; data must be allocated in conn->cxt (freed when sent). */
-void
-kp_conn_queue(KpConn *conn, uint8 *data, size_t len)
+static KpOutChunk *
+new_chunk(KpConn *conn, size_t len)
 {
-	KpOutChunk *c = MemoryContextAlloc(conn->cxt, sizeof(KpOutChunk));
+	KpOutChunk *c = MemoryContextAllocZero(conn->cxt, sizeof(KpOutChunk));
 
-	c->next = NULL;
-	c->data = data;
 	c->len = len;
-	c->sent = 0;
+	c->fd = -1;
 	if (conn->out_tail)
 		conn->out_tail->next = c;
 	else
 		conn->out_head = c;
 	conn->out_tail = c;
 	conn->out_bytes += len;
+	return c;
+}
+
+/* Appends a response; data must be allocated in conn->cxt (freed when sent). */
+void
+kp_conn_queue(KpConn *conn, uint8 *data, size_t len)
+{
+	kp_conn_queue_part(conn, data, len, data);
+}
+
+/* Appends bytes of a shared buffer; free_ptr (or NULL) is freed when sent. */
+void
+kp_conn_queue_part(KpConn *conn, uint8 *data, size_t len, void *free_ptr)
+{
+	KpOutChunk *c = new_chunk(conn, len);
+
+	c->data = data;
+	c->free_ptr = free_ptr;
+}
+
+/* Appends len bytes of file fd from off; release(arg) runs when done. */
+void
+kp_conn_queue_file(KpConn *conn, int fd, off_t off, size_t len,
+				   KpReleaseFn release, void *release_arg)
+{
+	KpOutChunk *c = new_chunk(conn, len);
+
+	c->fd = fd;
+	c->file_off = off;
+	c->release = release;
+	c->release_arg = release_arg;
 }
 
 static void
@@ -165,10 +215,53 @@ consume_output(KpConn *conn, size_t n)
 			conn->out_head = c->next;
 			if (conn->out_head == NULL)
 				conn->out_tail = NULL;
-			pfree(c->data);
-			pfree(c);
+			chunk_done(c);
 		}
 	}
+	/* zero-length chunks at the head are done too */
+	while (conn->out_head != NULL && conn->out_head->len == conn->out_head->sent)
+	{
+		KpOutChunk *c = conn->out_head;
+
+		conn->out_head = c->next;
+		if (conn->out_head == NULL)
+			conn->out_tail = NULL;
+		chunk_done(c);
+	}
+}
+
+/* sendfile for the file chunk at the head; bytes written or -1 (errno). */
+static ssize_t
+send_file_chunk(KpConn *conn, KpOutChunk *c)
+{
+	off_t		off = c->file_off + (off_t) c->sent;
+
+	return sendfile(conn->sock, c->fd, &off, c->len - c->sent);
+}
+
+/* sendmsg for the memory chunks at the head; bytes written or -1 (errno). */
+static ssize_t
+send_memory_chunks(KpConn *conn)
+{
+	struct iovec iov[KP_IOV_MAX];
+	struct msghdr msg;
+	int			n = 0;
+	int			flags = MSG_NOSIGNAL;
+	KpOutChunk *c;
+
+	for (c = conn->out_head; c != NULL && c->fd < 0 && n < KP_IOV_MAX; c = c->next)
+	{
+		iov[n].iov_base = c->data + c->sent;
+		iov[n].iov_len = c->len - c->sent;
+		n++;
+	}
+	if (c != NULL && c->fd >= 0)
+		flags |= MSG_MORE;		/* file data follows */
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = n;
+	/* MSG_NOSIGNAL: a vanished peer is an error return, not SIGPIPE */
+	return sendmsg(conn->sock, &msg, flags);
 }
 
 /*
@@ -180,28 +273,17 @@ kp_conn_flush(KpConn *conn)
 {
 	while (conn->out_head != NULL)
 	{
-		struct iovec iov[KP_IOV_MAX];
-		struct msghdr msg;
-		int			n = 0;
-		ssize_t		w;
+		KpOutChunk *c = conn->out_head;
+		ssize_t		w = c->fd >= 0 ? send_file_chunk(conn, c) : send_memory_chunks(conn);
 
-		for (KpOutChunk *c = conn->out_head; c != NULL && n < KP_IOV_MAX; c = c->next)
-		{
-			iov[n].iov_base = c->data + c->sent;
-			iov[n].iov_len = c->len - c->sent;
-			n++;
-		}
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = iov;
-		msg.msg_iovlen = n;
-		/* MSG_NOSIGNAL: a vanished peer is an error return, not SIGPIPE */
-		w = sendmsg(conn->sock, &msg, MSG_NOSIGNAL);
 		if (w < 0)
 		{
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return true;
 			return false;
 		}
+		if (w == 0 && c->fd >= 0)
+			return false;		/* the file is shorter than promised */
 		consume_output(conn, (size_t) w);
 		conn->last_active = GetCurrentTimestamp();
 	}

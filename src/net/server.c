@@ -15,6 +15,13 @@
  * A connection that sends a bad frame stops being read, gets the responses
  * to its earlier requests, and is then closed.
  *
+ * A request may park on its connection (a long-poll Fetch): the connection
+ * then handles no further request, so answers stay in order, and keeps
+ * reading only up to a bound (then waits for WL_SOCKET_CLOSED alone).
+ * Parked requests are retried after every latch wakeup (an append on a
+ * partition they wait for sets the latch) and when their time is up; the
+ * wait timeout is the nearest such time.
+ *
  * Closed connections are unlinked at the end of the pass, since later
  * events of the same pass may still name them.  Single process, no locks;
  * statistics go to this worker's shared slot with atomics.
@@ -37,6 +44,7 @@
 #define KP_READS_PER_WAKE	16
 #define KP_OUTPUT_HIGH_WATER (16 * 1024 * 1024)
 #define KP_IDLE_CHECK_MS	1000
+#define KP_PARKED_INPUT_MAX (1024 * 1024)
 
 void
 kp_server_init(KpServer *srv, MemoryContext parent, KpWorkerSlot *slot,
@@ -52,11 +60,19 @@ kp_server_init(KpServer *srv, MemoryContext parent, KpWorkerSlot *slot,
 	srv->last_idle_check = GetCurrentTimestamp();
 }
 
+static bool
+input_held(KpConn *conn)
+{
+	return conn->parked != NULL && conn->inlen - conn->inpos > KP_PARKED_INPUT_MAX;
+}
+
 static uint32
 wanted_events(KpConn *conn)
 {
 	if (conn->closing)
 		return WL_SOCKET_WRITEABLE;
+	if (input_held(conn))
+		return conn->out_bytes > 0 ? WL_SOCKET_WRITEABLE : WL_SOCKET_CLOSED;
 	if (conn->out_bytes == 0)
 		return WL_SOCKET_READABLE;
 	if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
@@ -180,7 +196,8 @@ log_bad_frame(KpServer *srv, KpConn *conn, int32 size)
 static void
 process_frames(KpServer *srv, KpConn *conn)
 {
-	while (!conn->closed && !conn->closing && conn->out_bytes < KP_OUTPUT_HIGH_WATER)
+	while (!conn->closed && !conn->closing && conn->parked == NULL &&
+		   conn->out_bytes < KP_OUTPUT_HIGH_WATER)
 	{
 		const uint8 *frame;
 		int32		len;
@@ -228,7 +245,7 @@ handle_readable(KpServer *srv, KpConn *conn)
 	{
 		int			n;
 
-		if (conn->closing || conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
+		if (conn->closing || conn->out_bytes >= KP_OUTPUT_HIGH_WATER || input_held(conn))
 			break;
 		n = kp_conn_fill(conn);
 		if (n < 0)
@@ -261,7 +278,60 @@ handle_conn_event(KpServer *srv, KpConn *conn, uint32 events)
 	}
 	if ((events & WL_SOCKET_READABLE) && !conn->closed)
 		handle_readable(srv, conn);
+	if ((events & WL_SOCKET_CLOSED) && !conn->closed)
+		kp_server_close_conn(srv, conn);
 	update_interest(srv, conn);
+}
+
+/*
+ * Retries the parked requests that may be answerable: all of them after a
+ * latch wakeup, the expired ones otherwise.  Returns the nearest time (ms)
+ * a still-parked request waits until, or 0 if none.
+ */
+static int64
+retry_parked(KpServer *srv, bool woken)
+{
+	int64		now = 0,
+				nearest = 0;
+	dlist_iter	it;
+
+	if (srv->on_retry == NULL)
+		return 0;
+	dlist_foreach(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+		int64		until;
+
+		if (conn->closed || conn->parked == NULL)
+			continue;
+		if (now == 0)
+			now = (int64) (GetCurrentTimestamp() / 1000) + INT64CONST(946684800000);
+		until = srv->parked_until(conn);
+		if (woken || until <= now)
+		{
+			if (!srv->on_retry(conn))
+				conn->closing = true;
+			process_frames(srv, conn);
+			flush_conn(srv, conn);
+			update_interest(srv, conn);
+			until = conn->parked ? srv->parked_until(conn) : 0;
+		}
+		if (until > 0 && (nearest == 0 || until < nearest))
+			nearest = until;
+	}
+	return nearest;
+}
+
+/* Milliseconds to wait: until the next parked deadline, at most a second. */
+static long
+wait_timeout(int64 nearest)
+{
+	int64		now;
+
+	if (nearest == 0)
+		return KP_IDLE_CHECK_MS;
+	now = (int64) (GetCurrentTimestamp() / 1000) + INT64CONST(946684800000);
+	return (long) Max(0, Min(nearest - now, KP_IDLE_CHECK_MS));
 }
 
 static void
@@ -273,13 +343,15 @@ close_idle(KpServer *srv)
 	if (!TimestampDifferenceExceeds(srv->last_idle_check, now, KP_IDLE_CHECK_MS))
 		return;
 	srv->last_idle_check = now;
+	if (srv->on_tick)
+		srv->on_tick();
 	if (kp_connections_max_idle_ms <= 0)
 		return;
 	dlist_foreach(it, &srv->conns)
 	{
 		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
 
-		if (!conn->closed && (conn->out_bytes == 0 || conn->closing) &&
+		if (!conn->closed && conn->parked == NULL && (conn->out_bytes == 0 || conn->closing) &&
 			TimestampDifferenceExceeds(conn->last_active, now, kp_connections_max_idle_ms))
 		{
 			ereport(DEBUG1,
@@ -349,14 +421,16 @@ void
 kp_server_run(KpServer *srv)
 {
 	WaitEvent	events[KP_MAX_EVENTS];
+	int64		nearest = 0;
 
 	for (;;)
 	{
 		int			n;
+		bool		woken = false;
 
 		if (srv->wes_dirty)
 			rebuild_wait_set(srv);
-		n = WaitEventSetWait(srv->wes, KP_IDLE_CHECK_MS, events, KP_MAX_EVENTS,
+		n = WaitEventSetWait(srv->wes, wait_timeout(nearest), events, KP_MAX_EVENTS,
 							 PG_WAIT_EXTENSION);
 		for (int i = 0; i < n; i++)
 		{
@@ -364,6 +438,7 @@ kp_server_run(KpServer *srv)
 
 			if (ev->events & WL_LATCH_SET)
 			{
+				woken = true;
 				if (!handle_latch(srv))
 				{
 					close_all(srv);
@@ -375,6 +450,7 @@ kp_server_run(KpServer *srv)
 			else if (ev->user_data != NULL)
 				handle_conn_event(srv, (KpConn *) ev->user_data, ev->events);
 		}
+		nearest = retry_parked(srv, woken);
 		close_idle(srv);
 		reap_closed(srv);
 	}

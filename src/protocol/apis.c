@@ -11,11 +11,24 @@
 #include "kafkapg/protocol/apis.h"
 #include "kafkapg/protocol/messages.h"
 
+/* by API key; ranges are what the codec can parse, not what is advertised */
 static const KpApiSchema kp_apis[] = {
+	{KP_API_PRODUCE, "Produce", 0, 9, 9,
+	&kp_desc_ProduceRequest, &kp_desc_ProduceResponse},
+	{KP_API_FETCH, "Fetch", 0, 13, 12,
+	&kp_desc_FetchRequest, &kp_desc_FetchResponse},
+	{KP_API_LIST_OFFSETS, "ListOffsets", 0, 7, 6,
+	&kp_desc_ListOffsetsRequest, &kp_desc_ListOffsetsResponse},
 	{KP_API_METADATA, "Metadata", 0, 12, 9,
 	&kp_desc_MetadataRequest, &kp_desc_MetadataResponse},
 	{KP_API_API_VERSIONS, "ApiVersions", 0, 3, 3,
 	&kp_desc_ApiVersionsRequest, &kp_desc_ApiVersionsResponse},
+	{KP_API_CREATE_TOPICS, "CreateTopics", 0, 7, 5,
+	&kp_desc_CreateTopicsRequest, &kp_desc_CreateTopicsResponse},
+	{KP_API_DELETE_TOPICS, "DeleteTopics", 0, 6, 4,
+	&kp_desc_DeleteTopicsRequest, &kp_desc_DeleteTopicsResponse},
+	{KP_API_DESCRIBE_CLUSTER, "DescribeCluster", 0, 1, 0,
+	&kp_desc_DescribeClusterRequest, &kp_desc_DescribeClusterResponse},
 };
 
 const KpApiSchema *

@@ -40,6 +40,8 @@ kp_partition_wake(KpPartition *p)
 {
 	uint64		mask;
 
+	/* pairs with the barrier of the fetch_or a parking fetch does first */
+	pg_memory_barrier();
 	if (pg_atomic_read_u64(&p->waiters) == 0)
 		return;
 	mask = pg_atomic_exchange_u64(&p->waiters, 0);

@@ -275,7 +275,7 @@ KPU_TEST(header_api_table)
 	CHECK(md->response == &kp_desc_MetadataResponse);
 	CHECK(av->request == &kp_desc_ApiVersionsRequest);
 	CHECK(av->response == &kp_desc_ApiVersionsResponse);
-	CHECK_NULL(kp_api_schema(0));
+	CHECK_NULL(kp_api_schema(4));	/* LeaderAndIsr: inter-broker only */
 	CHECK_NULL(kp_api_schema(-1));
 	CHECK_NULL(kp_api_schema(999));
 	CHECK_STR(kp_api_name(3), "Metadata");

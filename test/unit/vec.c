@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vec.h"
+#include "kafkapg/protocol/apis.h"
 
 static KpCodecCtx
 make_ctx(const KpuMsg *m)
@@ -184,4 +185,61 @@ kpu_encode_fails(const char *file, int line, const KpuMsg *m, const void *in,
 	return kpu_check(w.field != NULL && strcmp(w.field, field) == 0, file, line,
 					 "%s v%d: error names field %s, expected %s", m->desc->name,
 					 m->version, w.field ? w.field : "NULL", field);
+}
+
+bool
+kpu_check_kpbytes(const char *file, int line, const KpBytes *got,
+				  const KpBytes *exp)
+{
+	if (!kpu_check_int(got->len, exp->len, file, line, "bytes length",
+					   "expected length"))
+		return false;
+	if (got->len <= 0)
+		return true;
+	return kpu_check_bytes(got->data, (size_t) got->len, exp->data,
+						   (size_t) exp->len, file, line, "bytes");
+}
+
+bool
+kpu_check_uuid(const char *file, int line, const KpUuid *got, const KpUuid *exp)
+{
+	return kpu_check_bytes(got->b, 16, exp->b, 16, file, line, "uuid");
+}
+
+bool
+kpu_check_api(const char *file, int line, const KpuApi *exp)
+{
+	const KpApiSchema *api = kp_api_schema(exp->api_key);
+	bool		ok = true;
+
+	if (!kpu_check(api != NULL, file, line, "API key %d is not in apis.c",
+				   exp->api_key))
+		return false;
+	ok &= kpu_check_str(api->name, exp->name, file, line, "api->name");
+	ok &= kpu_check_str(kp_api_name(exp->api_key), exp->name, file, line,
+						"kp_api_name()");
+	ok &= kpu_check_int(api->min_version, exp->min_version, file, line,
+						"api->min_version", "expected");
+	ok &= kpu_check_int(api->max_version, exp->max_version, file, line,
+						"api->max_version", "expected");
+	ok &= kpu_check_int(api->flexible_min, exp->flexible_min, file, line,
+						"api->flexible_min", "expected");
+	ok &= kpu_check(api->request == exp->request, file, line,
+					"%s: wrong request descriptor", exp->name);
+	ok &= kpu_check(api->response == exp->response, file, line,
+					"%s: wrong response descriptor", exp->name);
+	for (int16_t v = exp->min_version; v <= exp->max_version; v++)
+	{
+		bool		flex = v >= exp->flexible_min;
+
+		ok &= kpu_check(kp_api_is_flexible(api, v) == flex, file, line,
+						"%s v%d: flexible should be %d", exp->name, v, flex);
+		ok &= kpu_check(kp_request_header_version(api, v) == (flex ? 2 : 1),
+						file, line, "%s v%d: wrong request header version",
+						exp->name, v);
+		ok &= kpu_check(kp_response_header_version(api, v) == (flex ? 1 : 0),
+						file, line, "%s v%d: wrong response header version",
+						exp->name, v);
+	}
+	return ok;
 }

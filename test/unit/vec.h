@@ -62,4 +62,37 @@ extern bool kpu_encode_fails(const char *file, int line, const KpuMsg *m,
 #define ENCODE_FAILS(m, in, err, field) \
 	kpu_encode_fails(__FILE__, __LINE__, (m), (in), (err), (field))
 
+/*
+ * Value checks for the codec's own C types:
+ * CHECK_KPBYTES: same length (-1 = null) and, if not null, same bytes.
+ * CHECK_UUID: same 16 bytes.
+ */
+extern bool kpu_check_kpbytes(const char *file, int line, const KpBytes *got,
+							  const KpBytes *exp);
+extern bool kpu_check_uuid(const char *file, int line, const KpUuid *got,
+						   const KpUuid *exp);
+
+#define CHECK_KPBYTES(got, exp)	kpu_check_kpbytes(__FILE__, __LINE__, (got), (exp))
+#define CHECK_UUID(got, exp)	kpu_check_uuid(__FILE__, __LINE__, (got), (exp))
+
+/*
+ * CHECK_API: the codec's API table (apis.c) has this entry, and its header
+ * versions follow the flexible rule (request v2 / response v1 from
+ * flexible_min on, v1 / v0 before) in every version of the range.
+ */
+typedef struct KpuApi
+{
+	int16_t		api_key;
+	const char *name;
+	int16_t		min_version;
+	int16_t		max_version;
+	int16_t		flexible_min;
+	const KpStructDesc *request;
+	const KpStructDesc *response;
+} KpuApi;
+
+extern bool kpu_check_api(const char *file, int line, const KpuApi *exp);
+
+#define CHECK_API(exp)	kpu_check_api(__FILE__, __LINE__, (exp))
+
 #endif							/* KAFKAPG_TEST_VEC_H */

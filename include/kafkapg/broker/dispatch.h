@@ -16,6 +16,8 @@
 #include "kafkapg/net/conn.h"
 #include "kafkapg/protocol/apis.h"
 
+struct KpFileSlice;
+
 typedef struct KpRequest
 {
 	KpConn	   *conn;
@@ -23,7 +25,23 @@ typedef struct KpRequest
 	KpRequestHeader header;
 	int16		version;
 	const KpAllocator *alloc;	/* request-lifetime memory for the codec */
+	int64		arrived_ms;		/* when the request first arrived (parking) */
+	bool		no_response;	/* set by the handler: send nothing (acks=0) */
+	int64		park_until_ms;	/* set by the handler: wait, retry until then */
+	/* file slices the response sends by reference (see kp_request_add_slice) */
+	struct KpFileSlice **slices;
+	int			nslices;
+	int			slices_cap;
 } KpRequest;
+
+/* A request parked on its connection until it can be answered */
+typedef struct KpParked
+{
+	uint8	   *frame;			/* copy of the request frame */
+	int32		len;
+	int64		arrived_ms;
+	int64		until_ms;
+} KpParked;
 
 /* Fills the response (pre-set to schema defaults) from the request. */
 typedef void (*KpHandlerFn) (KpRequest *req, const void *request, void *response);
@@ -53,6 +71,9 @@ extern const KpHandler *kp_handler_at(int i);
 extern void kp_dispatch_init(MemoryContext parent);
 extern bool kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len);
 extern void *kp_request_alloc(KpRequest *req, size_t size);
+extern void kp_request_add_slice(KpRequest *req, struct KpFileSlice *slice);
+extern bool kp_dispatch_retry(KpConn *conn);
+extern int64 kp_dispatch_parked_until(KpConn *conn);
 
 /* api_versions.c */
 extern void kp_handle_api_versions(KpRequest *req, const void *request, void *response);
@@ -64,5 +85,27 @@ extern void kp_api_versions_unsupported(void *response);
 extern void kp_handle_metadata(KpRequest *req, const void *request, void *response);
 extern bool kp_metadata_error(KpRequest *req, const void *request, void *response,
 							  int16 error_code);
+
+/* produce.c, fetch.c, list_offsets.c */
+extern void kp_handle_produce(KpRequest *req, const void *request, void *response);
+extern bool kp_produce_error(KpRequest *req, const void *request, void *response,
+							 int16 error_code);
+extern void kp_handle_fetch(KpRequest *req, const void *request, void *response);
+extern bool kp_fetch_error(KpRequest *req, const void *request, void *response,
+						   int16 error_code);
+extern void kp_handle_list_offsets(KpRequest *req, const void *request, void *response);
+extern bool kp_list_offsets_error(KpRequest *req, const void *request, void *response,
+								  int16 error_code);
+
+/* create_topics.c, delete_topics.c, describe_cluster.c */
+extern void kp_handle_create_topics(KpRequest *req, const void *request, void *response);
+extern bool kp_create_topics_error(KpRequest *req, const void *request, void *response,
+								   int16 error_code);
+extern void kp_handle_delete_topics(KpRequest *req, const void *request, void *response);
+extern bool kp_delete_topics_error(KpRequest *req, const void *request, void *response,
+								   int16 error_code);
+extern void kp_handle_describe_cluster(KpRequest *req, const void *request, void *response);
+extern bool kp_describe_cluster_error(KpRequest *req, const void *request, void *response,
+									  int16 error_code);
 
 #endif							/* KAFKAPG_BROKER_DISPATCH_H */

@@ -12,4 +12,7 @@
 
 extern PGDLLEXPORT void kp_worker_main(Datum arg);
 
+/* this broker worker's slot index, or -1 outside broker workers */
+extern int	kp_my_worker_index;
+
 #endif							/* KAFKAPG_BROKER_WORKER_H */

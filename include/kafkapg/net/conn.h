@@ -16,12 +16,25 @@
 #include "lib/ilist.h"
 #include "utils/timestamp.h"
 
+/* Called when a chunk has been sent or dropped (e.g. to unpin a file) */
+typedef void (*KpReleaseFn) (void *arg);
+
+/*
+ * One piece of queued output: bytes in memory, or a range of an open file
+ * sent with sendfile (fd >= 0).  free_ptr, if set, is pfree'd when the
+ * chunk is done, so several chunks can share one buffer (the last frees it).
+ */
 typedef struct KpOutChunk
 {
 	struct KpOutChunk *next;
 	uint8	   *data;
 	size_t		len;
 	size_t		sent;
+	void	   *free_ptr;
+	int			fd;				/* file chunk if >= 0 */
+	off_t		file_off;
+	KpReleaseFn release;
+	void	   *release_arg;
 } KpOutChunk;
 
 typedef struct KpConn
@@ -42,6 +55,7 @@ typedef struct KpConn
 	TimestampTz last_active;
 	bool		closed;
 	bool		closing;		/* bad input seen: send what is queued, then close */
+	void	   *parked;			/* a request waiting (long-poll fetch), or NULL */
 	uint64		requests;
 } KpConn;
 
@@ -60,6 +74,9 @@ extern KpFrameStatus kp_conn_next_frame(KpConn *conn, int32 max_size,
 										const uint8 **frame, int32 *len);
 extern void kp_conn_compact(KpConn *conn);
 extern void kp_conn_queue(KpConn *conn, uint8 *data, size_t len);
+extern void kp_conn_queue_part(KpConn *conn, uint8 *data, size_t len, void *free_ptr);
+extern void kp_conn_queue_file(KpConn *conn, int fd, off_t off, size_t len,
+							   KpReleaseFn release, void *release_arg);
 extern bool kp_conn_flush(KpConn *conn);
 
 #endif							/* KAFKAPG_NET_CONN_H */

@@ -26,6 +26,15 @@ typedef bool (*KpFrameFn) (KpConn *conn, const uint8 *frame, int32 len);
 /* Called after every latch wakeup; returns false to stop serving. */
 typedef bool (*KpKeepServingFn) (void);
 
+/* Retries a connection's parked request; returns false to close it. */
+typedef bool (*KpRetryFn) (KpConn *conn);
+
+/* Until when (ms since the Unix epoch) a parked request waits. */
+typedef int64 (*KpParkedUntilFn) (KpConn *conn);
+
+/* Periodic work of the embedding worker (once a second). */
+typedef void (*KpTickFn) (void);
+
 typedef struct KpServer
 {
 	MemoryContext cxt;
@@ -36,6 +45,9 @@ typedef struct KpServer
 	bool		wes_dirty;
 	KpFrameFn	on_frame;
 	KpKeepServingFn keep_serving;
+	KpRetryFn	on_retry;		/* optional: parked requests */
+	KpParkedUntilFn parked_until;
+	KpTickFn	on_tick;		/* optional */
 	KpWorkerSlot *slot;			/* statistics in shared memory */
 	TimestampTz last_idle_check;
 	TimestampTz last_limit_log;

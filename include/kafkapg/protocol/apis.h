@@ -16,8 +16,14 @@
 #include "kafkapg/protocol/codec.h"
 
 /* API keys (Kafka protocol guide, "Api Keys") */
+#define KP_API_PRODUCE			0
+#define KP_API_FETCH			1
+#define KP_API_LIST_OFFSETS		2
 #define KP_API_METADATA			3
 #define KP_API_API_VERSIONS		18
+#define KP_API_CREATE_TOPICS	19
+#define KP_API_DELETE_TOPICS	20
+#define KP_API_DESCRIBE_CLUSTER	60
 
 typedef struct KpApiSchema
 {
