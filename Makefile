@@ -43,7 +43,7 @@ psql:
 # from PostgreSQL's libpgport.
 UNIT_SRCS = $(wildcard test/unit/*.c) $(wildcard src/protocol/*.c) $(wildcard src/record/*.c)
 UNIT_BIN = test/unit/kp_unit
-UNIT_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpgport -lzstd -llz4 -lsnappy -lz
+UNIT_LIBS = -L$(shell $(PG_CONFIG) --pkglibdir) -L$(shell $(PG_CONFIG) --libdir) -lpgport -lzstd -llz4 -lsnappy -lz
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard include/kafkapg/protocol/* include/kafkapg/record/*) $(wildcard test/unit/*.h)
 	$(CC) -std=gnu99 -g -O1 -Wall -Wextra -Werror -fno-strict-aliasing \
