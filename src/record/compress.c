@@ -365,7 +365,7 @@ kp_decompress(int codec, const uint8_t *in, size_t in_len,
 		case KP_CODEC_ZSTD:
 			ok = unzstd(&o, in, in_len, why);
 			break;
-		default:
+		default:				/* KP_CODEC_NONE */
 			ok = out_reserve(&o, in_len, why);
 			if (ok && in_len > 0)
 				memcpy(o.data, in, in_len);
@@ -393,7 +393,7 @@ gzip_into(uint8_t *dst, size_t *dst_len, const uint8_t *in, size_t in_len,
 
 static bool
 pack_gzip(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
-	 uint8_t **out, size_t *out_len, const char **why)
+		  uint8_t **out, size_t *out_len, const char **why)
 {
 	z_stream	zs;
 	bool		ok;
@@ -413,7 +413,7 @@ pack_gzip(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
 
 static bool
 pack_snappy(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
-	   uint8_t **out, size_t *out_len, const char **why)
+			uint8_t **out, size_t *out_len, const char **why)
 {
 	*out_len = snappy_max_compressed_length(in_len);
 	*out = alloc->alloc(alloc->ctx, *out_len);
@@ -426,7 +426,7 @@ pack_snappy(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
 
 static bool
 pack_lz4(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
-	uint8_t **out, size_t *out_len, const char **why)
+		 uint8_t **out, size_t *out_len, const char **why)
 {
 	LZ4F_preferences_t prefs;
 	size_t		bound,
@@ -448,7 +448,7 @@ pack_lz4(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
 
 static bool
 pack_zstd(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
-	 uint8_t **out, size_t *out_len, const char **why)
+		  uint8_t **out, size_t *out_len, const char **why)
 {
 	size_t		bound = ZSTD_compressBound(in_len);
 	size_t		n;
@@ -465,7 +465,7 @@ pack_zstd(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
 
 static bool
 pack_copy(const uint8_t *in, size_t in_len, const KpAllocator *alloc,
-	 uint8_t **out, size_t *out_len, const char **why)
+		  uint8_t **out, size_t *out_len, const char **why)
 {
 	*out = alloc->alloc(alloc->ctx, in_len > 0 ? in_len : 1);
 	if (*out == NULL)

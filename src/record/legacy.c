@@ -167,12 +167,13 @@ parse_message(Conversion *c, const uint8_t *p, int32_t size, LegacyMessage *m)
 {
 	KpReader	r;
 
-	if (kp_get_be32(p) != (uint32_t) crc32(0L, p + 4, (uInt) (size - 4)))
-		return fail(c, KP_BATCH_CORRUPT, "message CRC mismatch");
 	m->magic = (int8_t) p[4];
 	m->attributes = (int8_t) p[5];
+	/* before the CRC, so that a v2 batch passed here says what it is */
 	if (m->magic != 0 && m->magic != 1)
 		return fail(c, KP_BATCH_CORRUPT, "message magic is neither 0 nor 1");
+	if (kp_get_be32(p) != (uint32_t) crc32(0L, p + 4, (uInt) (size - 4)))
+		return fail(c, KP_BATCH_CORRUPT, "message CRC mismatch");
 	kp_reader_init(&r, p + 6, (size_t) size - 6);
 	m->timestamp = KP_NO_TIMESTAMP;
 	if ((m->magic == 1 && !kp_read_int64(&r, &m->timestamp)) ||

@@ -127,12 +127,13 @@ kp_record_iter_start(KpRecordIter *it, const uint8_t *batch, size_t len,
 {
 	KpBatchError err;
 	int			codec;
-	const uint8_t *records = batch + KP_BATCH_HEADER_SIZE;
+	const uint8_t *records;
 	size_t		records_len;
 	uint8_t    *plain;
 
+	/* until init succeeds, next() reports why it failed */
 	memset(it, 0, sizeof(*it));
-	kp_reader_init(&it->r, batch, 0);
+	kp_reader_init(&it->r, (const uint8_t *) "", 0);
 	kp_reader_fail(&it->r, "record iterator not initialised");
 	err = kp_batch_check_frame(batch, len, &it->h, why);
 	if (err != KP_BATCH_OK)
@@ -143,6 +144,7 @@ kp_record_iter_start(KpRecordIter *it, const uint8_t *batch, size_t len,
 		*why = "unknown compression codec";
 		return KP_BATCH_UNSUPPORTED_CODEC;
 	}
+	records = batch + KP_BATCH_HEADER_SIZE;
 	records_len = len - KP_BATCH_HEADER_SIZE;
 	if (codec != KP_CODEC_NONE)
 	{

@@ -201,7 +201,7 @@ kp_topic_list(KpTopicInfo **out)
 	int			n = 0;
 
 	LWLockAcquire(registry_lock, LW_SHARED);
-	*out = palloc(sizeof(KpTopicInfo) * Max(kp_max_topics, 1));
+	*out = palloc(sizeof(KpTopicInfo) * Max(hash_get_num_entries(by_id), 1));
 	for (int i = 0; i < kp_max_topics; i++)
 	{
 		if (registry->topics[i].state == KP_TOPIC_LIVE)

@@ -503,3 +503,68 @@ KPU_TEST(legacy_budget)
 	CHECK_INT(convert(w.data, w.len, 10000, &out, &out_len, &why), KP_BATCH_CORRUPT);
 	CHECK_STR(why, ERR_LIMIT);
 }
+
+/* A v2 batch is not a message set: the magic says so before the CRC. */
+KPU_TEST(legacy_rejects_v2_batch)
+{
+	KpRecordIn	r = kpu_rin(1, "k", "v");
+	size_t		len,
+				out_len;
+	uint8_t    *p = kpu_batch(&r, 1, KP_CODEC_NONE, 0, &len);
+	uint8_t    *out;
+	const char *why;
+
+	REQUIRE(p != NULL);
+	CHECK_INT(kp_msgset_to_batch(p, len, &kpu_allocator, KPU_MAX_UNCOMPRESSED,
+								 &out, &out_len, &why), KP_BATCH_CORRUPT);
+	CHECK_STR(why, "message magic is neither 0 nor 1");
+}
+
+/* Recomputes the CRC of a set holding exactly one message. */
+static void
+fix_single_crc(uint8_t *p, size_t len)
+{
+	uint32_t	crc = (uint32_t) crc32(0L, p + 16, (uInt) (len - 16));
+
+	p[12] = (uint8_t) (crc >> 24);
+	p[13] = (uint8_t) (crc >> 16);
+	p[14] = (uint8_t) (crc >> 8);
+	p[15] = (uint8_t) crc;
+}
+
+/*
+ * A wrapper whose compressed value is damaged under a good outer CRC fails
+ * cleanly or converts to well-formed records; never crashes (valgrind).
+ */
+KPU_TEST(legacy_wrapper_mutations)
+{
+	const int	codecs[] = {KP_CODEC_GZIP, KP_CODEC_SNAPPY, SNAPPY_XERIAL, KP_CODEC_LZ4};
+
+	for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++)
+	{
+		KpWriter	inner,
+					w;
+		int			wrong = 0;
+
+		kp_writer_init(&inner, &kpu_allocator, 64);
+		messages(&inner, c % 2, c % 2 ? v1_records : v0_records, c % 2 ? V1N : V0N);
+		kp_writer_init(&w, &kpu_allocator, 64);
+		wrapper(&w, c % 2, codecs[c], 0, 0, &inner);
+		/* value starts after offset, size, crc, magic, attributes, [ts,] key, length */
+		for (size_t i = 26 + (c % 2 ? 8 : 0); i < w.len; i++)
+		{
+			uint8_t    *p = kpu_copy(w.data, w.len);
+			uint8_t    *out;
+			size_t		out_len;
+			const char *why;
+			KpBatchError err;
+
+			p[i] ^= (uint8_t) (0x80 >> (i % 8));
+			fix_single_crc(p, w.len);
+			err = kp_msgset_to_batch(p, w.len, &kpu_allocator, 1 << 16, &out, &out_len, &why);
+			if (err == KP_BATCH_OK)
+				wrong += kpu_count_records(out, out_len) < 1;
+		}
+		CHECK_MSG(wrong == 0, "codec %d: %d bad conversions", codecs[c], wrong);
+	}
+}

@@ -205,7 +205,7 @@ typedef struct KpRecordIn
  * base timestamp = first record's, max timestamp = largest; -1 for an empty
  * batch), compressed with codec, partition leader epoch -1 and the correct
  * CRC.  extra_attributes is OR-ed into the attributes (timestamp type,
- * transactional, control).  False if the writer failed (w->error says why:
+ * transactional, control; its codec bits are ignored: codec decides).  False if the writer failed (w->error says why:
  * allocation, compression, a null header key, n < 0).
  */
 extern bool kp_batch_build(KpWriter *w, const KpRecordIn *recs, int n, int codec,
