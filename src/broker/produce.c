@@ -130,6 +130,8 @@ check_records(KpRequest *req, const KpTopicInfo *t, uint8 **data, size_t *len,
 	e = kp_batch_validate(*data, *len, req->alloc, KP_MAX_UNCOMPRESSED, h, &v->message);
 	if (e != KP_BATCH_OK)
 		return fail(v, batch_error_code(e), v->message);
+	if (h->records_count <= 0)
+		return fail(v, KP_ERR_INVALID_RECORD, "a record batch must hold at least one record");
 	if (h->attributes & KP_ATTR_CONTROL)
 		return fail(v, KP_ERR_INVALID_RECORD, "clients may not produce control batches");
 	return timestamps_ok(t, h, v);
