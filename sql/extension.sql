@@ -19,9 +19,17 @@ SELECT count(DISTINCT kafkapg._generate_cluster_id()) AS distinct_ids,
        bool_and(kafkapg._generate_cluster_id() !~ '^-') AS no_leading_dash
 FROM generate_series(1, 200);
 
--- One row per broker worker; here they wait for the extension in
--- kafkapg.database (postgres), so none listens.
-SELECT worker, pid IS NOT NULL AS running, listening, connections
+-- One row per broker worker.  kafkapg.database is this database, which
+-- did not exist when the server started, so the worker may still be
+-- restarting: wait until it runs and listens.
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    EXIT WHEN (SELECT bool_and(listening) FROM kafkapg.broker_workers);
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
+SELECT worker, pid IS NOT NULL AS running, listening
 FROM kafkapg.broker_workers ORDER BY worker;
 SELECT count(*) = current_setting('kafkapg.workers')::int AS one_row_per_worker
 FROM kafkapg.broker_workers;

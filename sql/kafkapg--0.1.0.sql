@@ -13,6 +13,12 @@ CREATE FUNCTION kafkapg.version() RETURNS text
 COMMENT ON FUNCTION kafkapg.version() IS 'kafkapg library version';
 SELECT kafkapg.version();
 
+CREATE FUNCTION kafkapg._check_database() RETURNS void
+    AS 'MODULE_PATHNAME', 'kp_sql_check_database'
+    LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION kafkapg._check_database() FROM PUBLIC;
+SELECT kafkapg._check_database();
+
 -- Cluster identity: one row, created once with the extension.
 CREATE FUNCTION kafkapg._generate_cluster_id() RETURNS text
     AS 'MODULE_PATHNAME', 'kp_sql_generate_cluster_id'

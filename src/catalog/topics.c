@@ -22,7 +22,9 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
+#include "miscadmin.h"
 #include "executor/spi.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
@@ -102,13 +104,37 @@ kp_catalog_load_topics(KpTopicLoadFn fn)
 }
 
 /*
+ * Refuses to go on outside kafkapg.database: topics and their files belong
+ * to the extension in that database, which the broker workers serve.  An
+ * extension in another database (created there, or copied from a template)
+ * must never load its empty catalog over them.
+ */
+void
+kp_check_database(void)
+{
+	char	   *db = get_database_name(MyDatabaseId);
+
+	if (db == NULL || strcmp(db, kp_database) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("kafkapg is served from database \"%s\", not \"%s\"",
+						kp_database, db ? db : "?"),
+				 errdetail("kafkapg.database names the one database whose catalog holds the topics."),
+				 errhint("Connect to database \"%s\", or set kafkapg.database and restart the server.",
+						 kp_database)));
+}
+
+/*
  * Loads the registry for the current kafkapg extension if needed and
  * returns the extension's OID.  For SQL functions; needs a transaction.
  */
 Oid
 kp_topics_ensure_loaded(void)
 {
-	Oid			ext = get_extension_oid(KAFKAPG_EXTENSION, false);
+	Oid			ext;
+
+	kp_check_database();
+	ext = get_extension_oid(KAFKAPG_EXTENSION, false);
 
 	kp_storage_ensure_loaded(ext);
 	return ext;

@@ -18,11 +18,13 @@
 #include "utils/timestamp.h"
 
 #include "kafkapg/catalog/cluster.h"
+#include "kafkapg/catalog/topics.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/apis.h"
 #include "kafkapg/shmem.h"
 
 PG_FUNCTION_INFO_V1(kp_sql_version);
+PG_FUNCTION_INFO_V1(kp_sql_check_database);
 PG_FUNCTION_INFO_V1(kp_sql_generate_cluster_id);
 PG_FUNCTION_INFO_V1(kp_sql_broker_workers);
 PG_FUNCTION_INFO_V1(kp_sql_debug_fail_next_request);
@@ -31,6 +33,14 @@ Datum
 kp_sql_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(KAFKAPG_VERSION));
+}
+
+/* Called by the install script: the extension belongs in kafkapg.database. */
+Datum
+kp_sql_check_database(PG_FUNCTION_ARGS)
+{
+	kp_check_database();
+	PG_RETURN_VOID();
 }
 
 Datum

@@ -30,6 +30,7 @@ for f in "$tmp"/sql/*.sql; do
 done
 
 passed=0; failed=0
+rm -f test/results/regression-*.diffs
 run_group() {
 	local label=$1; shift
 	local conf=$tmp/$label.conf
@@ -38,6 +39,7 @@ run_group() {
 		[ "$label" = preload ] && echo "shared_preload_libraries = 'kafkapg'"
 		echo "kafkapg.port = $(free_port)"
 		echo "kafkapg.listen_addresses = '127.0.0.1'"
+		echo "kafkapg.database = 'contrib_regression'"
 	} | as_pg tee "$conf" >/dev/null
 	as_pg "$PG_REGRESS" --temp-instance="$tmp/inst_$label" --temp-config="$conf" \
 		--inputdir="$tmp" --outputdir="$tmp/out_$label" --bindir="$PGBIN" \

@@ -40,5 +40,6 @@ extern void kp_topic_create(const KpTopicSpec *spec, KpUuid *id_out);
 extern void kp_topic_delete(const KpTopicInfo *topic);
 extern void kp_topics_install_callbacks(void);
 extern Oid	kp_topics_ensure_loaded(void);
+extern void kp_check_database(void);
 
 #endif							/* KAFKAPG_CATALOG_TOPICS_H */

@@ -6,12 +6,15 @@ use strict;
 use warnings;
 use Exporter 'import';
 use IO::Socket::INET;
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use Test::More;
 use Time::HiRes qw(usleep time);
 
 our @EXPORT = qw(kp_new_node kp_api_versions kp_wait_broker kp_wait_broker_down
-  kp_worker_pids kp_kcat_metadata);
+  kp_worker_pids kp_kcat_metadata kp_kcat_produce kp_kcat_consume kp_kcat_offset_for_time
+  kp_sql_records kp_partition_state);
 
 # Creates, configures and starts a node; runs CREATE EXTENSION and waits
 # until the broker answers.  Extra postgresql.conf lines: conf => [...].
@@ -131,6 +134,84 @@ sub kp_kcat_metadata
 {
 	my ($node) = @_;
 	return scalar `kcat -L -m 5 -b 127.0.0.1:$node->{kafka_port} 2>&1`;
+}
+
+# Runs a command with input $in, killing it after $secs (default 60);
+# returns (exit status, stdout, stderr).
+sub _run
+{
+	my ($cmd, $in, $secs) = @_;
+	my ($out, $err) = ('', '');
+	my $ok = eval {
+		IPC::Run::run($cmd, '<', \$in, '>', \$out, '2>', \$err,
+			IPC::Run::timeout($secs // 60));
+	};
+	return ($ok ? $? : -1, $out, $err . ($@ ? "\n$@" : ''));
+}
+
+# Produces "key:value" lines with kcat to one partition and waits for the
+# acknowledgements; each record is a batch of its own unless batch => n.
+# Returns kcat's exit status (0: every record acknowledged).
+sub kp_kcat_produce
+{
+	my ($node, $topic, $partition, $lines, %opts) = @_;
+	my ($rc, $out, $err) = _run([ 'kcat', '-P', '-b', "127.0.0.1:$node->{kafka_port}",
+		'-t', $topic, '-p', $partition, '-K:', '-X', 'linger.ms=0',
+		'-X', 'batch.num.messages=' . ($opts{batch} // 1) ],
+		join('', map { "$_\n" } @$lines));
+	diag("kcat -P: $err") if $rc != 0;
+	return $rc;
+}
+
+# Records of one partition read with kcat (Fetch) from $from (an offset,
+# "beginning", or "s@<ms>") to the end, as "offset key value timestamp".
+sub kp_kcat_consume
+{
+	my ($node, $topic, $partition, $from) = @_;
+	my ($rc, $out, $err) = _run([ 'kcat', '-C', '-q', '-e',
+		'-b', "127.0.0.1:$node->{kafka_port}", '-t', $topic, '-p', $partition,
+		'-o', $from // 'beginning', '-f', '%o %k %s %T\n' ], '');
+	diag("kcat -C: $err") if $rc != 0;
+	return split /\n/, $out;
+}
+
+# ListOffsets by timestamp (kcat -Q): the offset answered, or undef.
+sub kp_kcat_offset_for_time
+{
+	my ($node, $topic, $partition, $ms) = @_;
+	my ($rc, $out, $err) = _run([ 'kcat', '-Q',
+		'-b', "127.0.0.1:$node->{kafka_port}", '-t', "$topic:$partition:$ms" ], '');
+	diag("kcat -Q: $err") if $rc != 0;
+	return $out =~ /\[$partition\] offset (-?\d+)/ ? $1 : undef;
+}
+
+# Records of one partition read with kafkapg.read() from $from, in the
+# same "offset key value timestamp" form as kp_kcat_consume.
+sub kp_sql_records
+{
+	my ($node, $topic, $partition, $from, $max) = @_;
+	$from //= 0;
+	$max //= 1000000;
+	my $out = $node->safe_psql('postgres', qq{
+		SELECT "offset" || ' ' || convert_from(key, 'UTF8') || ' '
+		       || convert_from(value, 'UTF8') || ' '
+		       || (extract(epoch FROM "timestamp") * 1000)::bigint
+		FROM kafkapg.read('$topic', $partition, $from, $max)});
+	return split /\n/, $out;
+}
+
+# One partition's row of kafkapg.partitions as a hash ({} if there is none).
+sub kp_partition_state
+{
+	my ($node, $topic, $partition) = @_;
+	my @cols = qw(log_start_offset high_watermark last_stable_offset size_bytes segments);
+	my $out = $node->safe_psql('postgres',
+		'SELECT ' . join(', ', @cols) . " FROM kafkapg.partitions"
+		  . " WHERE topic = '$topic' AND partition = $partition");
+	return {} if $out eq '';
+	my %h;
+	@h{@cols} = split /\|/, $out;
+	return \%h;
 }
 
 1;
