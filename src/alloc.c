@@ -23,9 +23,12 @@ alloc_zero(void *ctx, size_t size)
 	return MemoryContextAllocExtended(cxt, Max(size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
+/* Like realloc(3): a NULL ptr is a fresh allocation. */
 static void *
 realloc_huge(void *ctx, void *ptr, size_t old_size, size_t size)
 {
+	if (ptr == NULL)
+		return alloc_zero(ctx, size);
 	return repalloc_huge(ptr, Max(size, 1));
 }
 

@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 
 #include "kafkapg/broker/dispatch.h"
+#include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
 #include "kafkapg/shmem.h"
@@ -29,19 +30,6 @@
 #include "kafkapg/storage/storage.h"
 
 static MemoryContext request_cxt = NULL;
-
-static void *
-palloc_zero_cb(void *ctx, size_t size)
-{
-	return MemoryContextAllocExtended((MemoryContext) ctx, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
-static void *
-repalloc_cb(void *ctx, void *ptr, size_t old_size, size_t size)
-{
-	return repalloc_huge(ptr, size);
-}
 
 void
 kp_dispatch_init(MemoryContext parent)
@@ -146,10 +134,12 @@ static bool
 queue_response(KpConn *conn, const KpApiSchema *api, int16 version,
 			   int32 correlation_id, const void *body, KpRequest *req)
 {
-	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, conn->cxt};
+	KpAllocator alloc;
 	KpCodecCtx	ctx = {version, kp_api_is_flexible(api, version), &alloc};
 	KpWriter	w;
 	KpRefs	   *refs = NULL;
+
+	kp_palloc_allocator_in(&alloc, conn->cxt);
 
 	kp_writer_init(&w, &alloc, 256);
 	if (req != NULL && req->nslices > 0)
@@ -283,12 +273,13 @@ static bool
 dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 			   int16 version, const uint8 *frame, int32 len, int64 arrived_ms)
 {
-	KpAllocator alloc = {palloc_zero_cb, repalloc_cb, request_cxt};
+	KpAllocator alloc;
 	KpRequest	req = {conn, api, {0}, version, &alloc};
 	void	   *request = palloc0(api->request->size);
 	void	   *response = palloc0(api->response->size);
 	bool		ok;
 
+	kp_palloc_allocator_in(&alloc, request_cxt);
 	req.arrived_ms = arrived_ms;
 	if (!decode_request(&req, frame, len, request))
 		return false;
@@ -307,7 +298,11 @@ dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 	if (req.no_response)
 	{
 		unpin_slices(&req);
-		return true;
+		if (req.close_connection)
+			ereport(LOG,
+					(errmsg("kafkapg: closing connection from %s: %s v%d request with acks=0 failed",
+							conn->peer, api->name, version)));
+		return !req.close_connection;
 	}
 	ok = queue_response(conn, api, version, req.header.correlation_id, response, &req);
 	unpin_slices(&req);			/* those not handed to the queue */

@@ -71,6 +71,24 @@ list_partition(KpRequest *req, const KpListOffsetsRequest *rq, const KpTopicInfo
 	}
 }
 
+/* Kafka answers INVALID_REQUEST to every copy of a partition named twice (v1+). */
+static bool
+duplicate_partition(const KpListOffsetsRequest *rq, const KpListOffsetsTopic *lt, int32 index)
+{
+	int			seen = 0;
+
+	for (int i = 0; i < rq->topics_count; i++)
+	{
+		const KpListOffsetsTopic *o = &rq->topics[i];
+
+		if (o->name == NULL || lt->name == NULL || strcmp(o->name, lt->name) != 0)
+			continue;
+		for (int j = 0; j < o->partitions_count; j++)
+			seen += o->partitions[j].partition_index == index;
+	}
+	return seen > 1;
+}
+
 static void
 list_topic(KpRequest *req, const KpListOffsetsRequest *rq, const KpListOffsetsTopic *lt,
 		   KpListOffsetsTopicResponse *out, int16 request_error)
@@ -92,6 +110,8 @@ list_topic(KpRequest *req, const KpListOffsetsRequest *rq, const KpListOffsetsTo
 		po->partition_index = lp->partition_index;
 		if (request_error != KP_ERR_NONE)
 			po->error_code = request_error;
+		else if (req->version >= 1 && duplicate_partition(rq, lt, lp->partition_index))
+			po->error_code = KP_ERR_INVALID_REQUEST;
 		else if (!found || lp->partition_index < 0 || lp->partition_index >= t.partitions)
 			po->error_code = KP_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 		else

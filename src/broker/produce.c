@@ -88,8 +88,10 @@ normalise(KpRequest *req, uint8 **data, size_t *len, KpProduceVerdict *v)
 	if (magic > 2)
 		return fail(v, KP_ERR_CORRUPT_MESSAGE, "unknown record batch magic");
 	total = kp_batch_total_size(*data, *len);
-	if (total < 0 || (size_t) total > *len)
-		return fail(v, KP_ERR_CORRUPT_MESSAGE, "record batch length exceeds the records sent");
+	if (total < 0)
+		return fail(v, KP_ERR_CORRUPT_MESSAGE, "invalid record batch length");
+	if ((size_t) total > *len)
+		return fail(v, KP_ERR_INVALID_RECORD, "record batch length exceeds the records sent");
 	if ((size_t) total < *len)
 		return fail(v, KP_ERR_INVALID_RECORD,
 					"Produce requests must carry exactly one record batch per partition");
@@ -130,6 +132,9 @@ check_records(KpRequest *req, const KpTopicInfo *t, uint8 **data, size_t *len,
 	e = kp_batch_validate(*data, *len, req->alloc, KP_MAX_UNCOMPRESSED, h, &v->message);
 	if (e != KP_BATCH_OK)
 		return fail(v, batch_error_code(e), v->message);
+	if ((h->attributes & KP_ATTR_COMPRESSION_MASK) == KP_CODEC_ZSTD && req->version < 7)
+		return fail(v, KP_ERR_UNSUPPORTED_COMPRESSION_TYPE,
+					"zstd compression needs Produce version 7 or later");
 	if (h->records_count <= 0)
 		return fail(v, KP_ERR_INVALID_RECORD, "a record batch must hold at least one record");
 	if (h->attributes & KP_ATTR_CONTROL)
@@ -180,6 +185,7 @@ produce_topic(KpRequest *req, const KpProduceRequest *rq, const KpTopicProduceDa
 
 		kp_struct_init_defaults(&kp_desc_PartitionProduceResponse, po);
 		po->index = pd->index;
+		po->base_offset = -1;	/* Kafka's INVALID_OFFSET unless appended */
 		if (request_error != KP_ERR_NONE)
 			po->error_code = request_error;
 		else if (!found || pd->index < 0 || pd->index >= t.partitions)
@@ -200,6 +206,20 @@ fill_response(KpRequest *req, const KpProduceRequest *rq, KpProduceResponse *rs,
 		produce_topic(req, rq, &rq->topic_data[i], &rs->responses[i], request_error);
 }
 
+static bool
+any_error(const KpProduceRequest *rq, const KpProduceResponse *rs)
+{
+	for (int i = 0; i < rs->responses_count; i++)
+	{
+		for (int j = 0; j < rs->responses[i].partition_responses_count; j++)
+		{
+			if (rs->responses[i].partition_responses[j].error_code != KP_ERR_NONE)
+				return true;
+		}
+	}
+	return false;
+}
+
 void
 kp_handle_produce(KpRequest *req, const void *request, void *response)
 {
@@ -208,7 +228,11 @@ kp_handle_produce(KpRequest *req, const void *request, void *response)
 
 	fill_response(req, rq, response, acks_ok ? KP_ERR_NONE : KP_ERR_INVALID_REQUIRED_ACKS);
 	if (rq->acks == 0)
+	{
 		req->no_response = true;
+		/* as Kafka: an acks=0 producer learns of a failure by the connection closing */
+		req->close_connection = any_error(rq, response);
+	}
 }
 
 bool

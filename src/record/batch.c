@@ -35,6 +35,7 @@ kp_batch_read_header(const uint8_t *p, size_t len, KpBatchHeader *h)
 	h->last_offset_delta = (int32_t) kp_get_be32(p + KP_BATCH_OFF_LAST_DELTA);
 	h->base_timestamp = (int64_t) kp_get_be64(p + KP_BATCH_OFF_BASE_TIMESTAMP);
 	h->max_timestamp = (int64_t) kp_get_be64(p + KP_BATCH_OFF_MAX_TIMESTAMP);
+	h->max_timestamp_delta = -1;
 	h->producer_id = (int64_t) kp_get_be64(p + KP_BATCH_OFF_PRODUCER_ID);
 	h->producer_epoch = (int16_t) kp_get_be16(p + KP_BATCH_OFF_PRODUCER_EPOCH);
 	h->base_sequence = (int32_t) kp_get_be32(p + KP_BATCH_OFF_BASE_SEQUENCE);
@@ -125,21 +126,31 @@ check_counts(const KpBatchHeader *h, const char **why)
 	return KP_BATCH_OK;
 }
 
-/* Walks every record; the iterator checks framing, deltas and the count. */
+/*
+ * Walks every record; the iterator checks framing, deltas and the count.
+ * Notes the first record with the largest timestamp (KIP-734).
+ */
 static KpBatchError
 check_records(const uint8_t *p, size_t len, const KpAllocator *alloc,
-			  size_t max_uncompressed, const char **why)
+			  size_t max_uncompressed, KpBatchHeader *h, const char **why)
 {
 	KpRecordIter it;
 	KpRecord	rec;
 	KpBatchError err;
 	int			rc;
+	int64_t		best = INT64_MIN;
 
 	err = kp_record_iter_start(&it, p, len, alloc, max_uncompressed, true, why);
 	if (err != KP_BATCH_OK)
 		return err;
 	while ((rc = kp_record_iter_next(&it, &rec, why)) == 1)
-		;
+	{
+		if (rec.timestamp > best)
+		{
+			best = rec.timestamp;
+			h->max_timestamp_delta = (int32_t) (rec.offset - h->base_offset);
+		}
+	}
 	return rc == 0 ? KP_BATCH_OK : KP_BATCH_INVALID_RECORD;
 }
 
@@ -156,7 +167,7 @@ kp_batch_validate(const uint8_t *p, size_t len, const KpAllocator *alloc,
 	if (err == KP_BATCH_OK)
 		err = check_counts(h, why);
 	if (err == KP_BATCH_OK)
-		err = check_records(p, len, alloc, max_uncompressed, why);
+		err = check_records(p, len, alloc, max_uncompressed, h, why);
 	return err;
 }
 

@@ -200,7 +200,8 @@ publish(KpPartition *p, int64 pos, size_t len, const KpBatchHeader *h, int64 seg
 	if (h->max_timestamp > p->max_timestamp)
 	{
 		p->max_timestamp = h->max_timestamp;
-		p->max_timestamp_offset = last;
+		p->max_timestamp_offset = h->max_timestamp_delta >= 0 && !(h->attributes & KP_ATTR_LOG_APPEND_TIME)
+			? h->base_offset + h->max_timestamp_delta : h->base_offset;
 	}
 	SpinLockRelease(&p->mutex);
 }
@@ -254,6 +255,7 @@ append_locked(const KpTopicInfo *topic, int32 partition, KpPartition *p, uint8 *
 	{
 		kp_batch_set_log_append_time(batch, len, now);
 		h->max_timestamp = now;
+		h->attributes |= KP_ATTR_LOG_APPEND_TIME;
 		res->log_append_time = now;
 	}
 	pos = p->active_size;

@@ -11,14 +11,17 @@ BOOTSTRAP = os.environ["KP_BOOTSTRAP"]
 failures = 0
 
 
-def ok(cond, desc, detail=None):
-    """Prints "ok - desc" or "not ok - desc -- detail"; returns cond."""
+def ok(cond, desc, detail=None, todo=None):
+    """Prints "ok - desc" or "not ok - desc -- detail"; returns cond.
+    todo names a known broker bug that makes this check fail: the failure
+    line then ends with "# TODO <todo>" (it still counts as a failure)."""
     global failures
     if cond:
         print(f"ok - {desc}")
     else:
         failures += 1
-        print(f"not ok - {desc}" + (f" -- {detail!r}" if detail is not None else ""))
+        print(f"not ok - {desc}" + (f" -- {detail!r}" if detail is not None else "") +
+              (f" # TODO {todo}" if todo else ""))
     sys.stdout.flush()
     return cond
 

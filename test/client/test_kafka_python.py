@@ -2,16 +2,20 @@
 """kafka-python 2.0.2 (pure-Python client) against kafkapg.
 
 Proves that kafka-python's version probe (ApiVersions v0) parses the
-broker's answer and infers the broker generation it implies (Metadata up to
-v12, no Produce/Fetch => (1, 0, 0)), and that with it:
-  * KafkaConsumer.topics() is the empty set, partitions_for_topic() of a
-    missing topic is None, and the consumer's cluster view holds exactly
-    broker 1 at KP_HOST:KP_PORT (Metadata v1);
+broker's answer and infers the broker generation it implies: it tries, newest
+first, DescribeAcls v2 (2.5; not offered), Produce v8 (2.4; offered, Produce
+0-9) => (2, 4, 0); and that with it:
+  * KafkaConsumer.topics() is the set of topics of kafkapg.topics;
+    partitions_for_topic() (an all-topics Metadata v1) is None for a missing
+    topic and creates nothing, and is {0, 1} for a 2-partition topic made
+    by kafkapg.create_topic(); the consumer's cluster view holds exactly
+    broker 1 at KP_HOST:KP_PORT;
   * KafkaAdminClient starts (it looks up the controller, Metadata v5),
     describe_cluster() shows broker 1 at KP_HOST:KP_PORT, rack None,
     controller 1 and the cluster id of SELECT kafkapg.cluster_id();
-    list_topics() is empty; describe_topics() of a missing topic gives
-    error 3 (UNKNOWN_TOPIC_OR_PARTITION);
+    list_topics() is the topics of kafkapg.topics; describe_topics() of a
+    missing topic (Metadata v5, allow_auto_topic_creation false) gives
+    error 3 (UNKNOWN_TOPIC_OR_PARTITION) and creates nothing;
   * kafka-python logs nothing at WARNING or above meanwhile.
 """
 import logging
@@ -29,7 +33,6 @@ CLIENT_CONFIG = {
 }
 
 
-
 class Collect(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -41,6 +44,7 @@ class Collect(logging.Handler):
 
 def main():
     cluster_id = psql("SELECT kafkapg.cluster_id()")
+    psql("SELECT kafkapg.create_topic('kp-kafka-python-sql', 2)")
     warnings = Collect()
     logging.getLogger("kafka").addHandler(warnings)
     logging.getLogger("kafka").propagate = False
@@ -49,12 +53,18 @@ def main():
     consumer = KafkaConsumer(enable_auto_commit=False, **CLIENT_CONFIG)
     try:
         version = consumer.config["api_version"]
-        ok(version == (1, 0, 0), "kafka-python infers broker version (1, 0, 0) from ApiVersions",
+        ok(version == (2, 4, 0), "kafka-python infers broker version (2, 4, 0) from ApiVersions",
            version)
         topics = consumer.topics()
-        ok(topics == set(), "KafkaConsumer.topics() is the empty set", topics)
-        parts = consumer.partitions_for_topic("no-such-topic")
-        ok(parts is None, "partitions_for_topic('no-such-topic') is None", parts)
+        sql = set(psql("SELECT topic FROM kafkapg.topics").splitlines())
+        ok(topics == sql and "kp-kafka-python-sql" in topics,
+           "KafkaConsumer.topics() is the set of kafkapg.topics", (topics, sql))
+        parts = consumer.partitions_for_topic("kp-kafka-python-absent")
+        ok(parts is None, "partitions_for_topic(<missing>) is None", parts)
+        row = psql("SELECT count(*) FROM kafkapg.topics WHERE topic = 'kp-kafka-python-absent'")
+        ok(row == "0", "partitions_for_topic (an all-topics Metadata) created nothing", row)
+        parts = consumer.partitions_for_topic("kp-kafka-python-sql")
+        ok(parts == {0, 1}, "partitions_for_topic(<2-partition SQL topic>) is {0, 1}", parts)
         brokers = {(b.nodeId, b.host, b.port) for b in consumer._client.cluster.brokers()}
         ok(brokers == {(1, HOST, PORT)}, "consumer cluster view: broker 1 at KP_HOST:KP_PORT",
            brokers)
@@ -76,11 +86,15 @@ def main():
            "describe_cluster(): cluster_id equals kafkapg.cluster_id()",
            (cluster.get("cluster_id"), cluster_id))
         topics = admin.list_topics()
-        ok(topics == [], "KafkaAdminClient.list_topics() is empty", topics)
-        described = admin.describe_topics(["no-such-topic"])
-        ok(len(described) == 1 and described[0]["topic"] == "no-such-topic"
+        sql = psql("SELECT topic FROM kafkapg.topics").splitlines()
+        ok(sorted(topics) == sorted(sql), "KafkaAdminClient.list_topics() is kafkapg.topics",
+           (topics, sql))
+        described = admin.describe_topics(["kp-kafka-python-missing"])
+        ok(len(described) == 1 and described[0]["topic"] == "kp-kafka-python-missing"
            and described[0]["error_code"] == 3 and described[0]["partitions"] == [],
-           "describe_topics(['no-such-topic']): error 3, no partitions", described)
+           "describe_topics([<missing>]): error 3, no partitions", described)
+        row = psql("SELECT count(*) FROM kafkapg.topics WHERE topic = 'kp-kafka-python-missing'")
+        ok(row == "0", "describe_topics did not create the topic", row)
     finally:
         admin.close()
 

@@ -2,8 +2,8 @@
 """200 concurrent client connections to kafkapg.
 
 Proves that one broker worker serves 200 connections open at the same time:
-every connection sends ApiVersions v3 and Metadata v12 back to back before
-any answer is read, and every connection gets both answers, correct and in
+every connection sends ApiVersions v3 and Metadata v12 (an unknown topic,
+allow_auto_topic_creation false) back to back before any answer is read, and every connection gets both answers, correct and in
 order (same decoder and checks as test_raw_protocol.py).  Also proves that
 kafkapg.broker_workers.connections counts them (rises by exactly 200 while
 they are open, returns to its previous value after they close),
@@ -23,6 +23,7 @@ import kptap
 from kptap import ok, psql
 
 N = 200
+MISSING = "kp-many-conns-missing"       # never created: Metadata v12, no auto-creation
 
 
 
@@ -56,7 +57,7 @@ def main():
 
         # Every connection sends both requests before any answer is read.
         for i, s in enumerate(socks):
-            s.sendall(api_versions_request(3, 2 * i) + metadata_request(12, 2 * i + 1, ["t1"]))
+            s.sendall(api_versions_request(3, 2 * i) + metadata_request(12, 2 * i + 1, [MISSING]))
 
         bad = []
         for i, s in enumerate(socks):
@@ -67,7 +68,7 @@ def main():
                     problems.append("Metadata: connection closed")
                 else:
                     problems += metadata_problems(decode_metadata(payload, 12), 12, 2 * i + 1,
-                                                  [(3, "t1", None)])
+                                                  [(3, MISSING, None)])
             except (Short, TypeError, OSError) as e:
                 problems = [repr(e)]
             if problems:

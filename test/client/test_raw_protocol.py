@@ -7,6 +7,9 @@ broker:
     on an unknown API key, on an unsupported Metadata version and on a
     malformed or truncated body -- sending nothing back -- and keeps serving
     new connections and an already open bystander connection afterwards;
+  * advertises in ApiVersions v0-v3 exactly Produce 0-9, Fetch 4-13,
+    ListOffsets 0-7, Metadata 0-12, ApiVersions 0-3, CreateTopics 0-7,
+    DeleteTopics 0-6 and DescribeCluster 0-1;
   * answers ApiVersions of an unsupported version (v4, v127) with the
     KIP-511 fallback: a v0 response, error 35, exactly [(18, 0, 3)], and
     keeps the connection open;
@@ -22,8 +25,14 @@ broker:
   * skips unknown tagged fields in request headers and bodies;
   * answers Metadata v0..v12 correctly: the one broker (id 1 at KP_HOST:
     KP_PORT, rack null), cluster id (v2+, equal to kafkapg.cluster_id()),
-    controller 1 (v1+), no topics for an all-topics request, error 3 for a
-    named topic, error 100 and a null name for a topic id (v12);
+    controller 1 (v1+); an all-topics request lists exactly the topics of
+    kafkapg.topics (same ids, partition counts); an existing topic is
+    described (every partition led by 1, replicas and ISR [1], epoch 0);
+    an unknown named topic is created by v0-v3 (no allow flag, as in
+    Kafka), and by v4+ only when allow_auto_topic_creation is true (error 3
+    otherwise); an illegal name gets error 17 and creates nothing; a topic
+    id gets error 100 and a null name when unknown (v12), the topic when
+    known, error 42 in v10/v11;
   * logs one "closing connection from" line per deliberate close, counts
     them in kafkapg.broker_workers.connections_closed_on_error, and never
     crashes (the worker pid and start time do not change).
@@ -44,8 +53,12 @@ LOG = os.environ["KP_LOG"]
 
 API_METADATA = 3
 API_VERSIONS = 18
-EXPECTED_API_KEYS = [(3, 0, 12), (18, 0, 3)]   # sorted by api key
+# sorted by api key: Produce, Fetch, ListOffsets, Metadata, ApiVersions,
+# CreateTopics, DeleteTopics, DescribeCluster
+EXPECTED_API_KEYS = [(0, 0, 9), (1, 4, 13), (2, 0, 7), (3, 0, 12), (18, 0, 3),
+                     (19, 0, 7), (20, 0, 6), (60, 0, 1)]
 INT32_MIN = -2 ** 31
+EXISTING = "kp-raw-existing"     # created by main() through SQL, 2 partitions
 
 
 
@@ -412,8 +425,51 @@ def expect_answers_then_close(desc, raw, n_good, log_fragment):
 
 # ---------------------------------------------------------------- metadata
 
+def sql_topics():
+    """Every topic as SQL sees it: {name: (16-byte topic id, partitions)}."""
+    out = {}
+    rows = psql("SELECT topic || ' ' || topic_id || ' ' || partitions FROM kafkapg.topics")
+    for line in rows.splitlines():
+        name, tid, n = line.split(" ")
+        out[name] = (bytes.fromhex(tid.replace("-", "")), int(n))
+    return out
+
+
+def existing(name):
+    """The want_topics entry for a topic that exists (as SQL sees it)."""
+    tid, n = sql_topics()[name]
+    return (0, name, tid, n)
+
+
+def want_topic(v, err, name, tid, nparts):
+    """A decoded Metadata topic as it must be: nparts partitions (0 when
+    err is set), each led by broker 1 with replicas and ISR [1], epoch 0."""
+    def part(i):
+        p = {"error": 0, "index": i, "leader": 1}
+        if v >= 7:
+            p["leader_epoch"] = 0
+        p["replicas"] = [1]
+        p["isr"] = [1]
+        if v >= 5:
+            p["offline"] = []
+        return p
+    want = {"error": err, "name": name, "partitions": [part(i) for i in range(nparts)]}
+    if v >= 1:
+        want["is_internal"] = False
+    if v >= 8:
+        want["authorized_operations"] = INT32_MIN
+    if v >= 10:
+        want["topic_id"] = tid if tid is not None else bytes(16)
+    return want
+
+
+ALL_TOPICS = object()
+
+
 def metadata_problems(resp, v, corr, want_topics):
-    """want_topics: list of (error, name, topic_id or None) expected in order."""
+    """want_topics: list of (error, name, topic_id or None[, partitions])
+    expected in order, or ALL_TOPICS: every topic kafkapg.topics lists now
+    (in any order), each with its id and partition count."""
     if resp is None:
         return ["no response (connection closed)"]
     if "decode_error" in resp:
@@ -435,19 +491,20 @@ def metadata_problems(resp, v, corr, want_topics):
     if 8 <= v <= 10 and resp["cluster_authorized_operations"] != INT32_MIN:
         p.append(f"cluster_authorized_operations {resp['cluster_authorized_operations']}")
     topics = resp["topics"]
+    if want_topics is ALL_TOPICS:
+        sql = sql_topics()
+        want_topics = [(0, name, tid, n) for name, (tid, n) in sorted(sql.items())]
+        if topics is not None:
+            topics = sorted(topics, key=lambda t: t["name"] or "")
     if topics is None or len(topics) != len(want_topics):
-        p.append(f"topics {topics} (want {len(want_topics)})")
+        p.append(f"{len(topics) if topics is not None else None} topics"
+                 f" (want {len(want_topics)}): {[t['name'] for t in topics or []][:5]}")
         return p
-    for t, (err, name, tid) in zip(topics, want_topics):
-        want = {"error": err, "name": name, "partitions": []}
-        if v >= 1:
-            want["is_internal"] = False
-        if v >= 8:
-            want["authorized_operations"] = INT32_MIN
-        if v >= 10:
-            want["topic_id"] = tid if tid is not None else bytes(16)
+    for t, w in zip(topics, want_topics):
+        err, name, tid = w[:3]
+        want = want_topic(v, err, name, tid, w[3] if len(w) > 3 else 0)
         if t != want:
-            p.append(f"topic {t} != {want}")
+            p.append(f"topic {str(t)[:300]} != {str(want)[:300]}")
     return p
 
 
@@ -594,32 +651,109 @@ def test_client_ids():
 
 
 def test_metadata_versions():
-    """(l): Metadata v0..v12, named, all-topics, empty and by-id requests."""
+    """(l): Metadata v0..v12, named, all-topics, empty and by-id requests.
+    v0-v3 have no allow_auto_topic_creation flag and, as in Kafka, create a
+    named unknown topic; v4+ requests here set the flag false."""
     for v in range(13):
-        check(f"Metadata v{v} topic t1: broker 1, cluster id, controller, error 3",
-              lambda: response_problems(metadata_request(v, 1000 + v, ["t1"]), decode_metadata,
-                                        v, metadata_problems, v, 1000 + v, [(3, "t1", None)]))
-        check(f"Metadata v{v} all topics ({'empty' if v == 0 else 'null'} array): no topics",
+        if v < 4:
+            name = f"kp-raw-md-auto-v{v}"
+
+            def run():
+                p = response_problems(metadata_request(v, 1000 + v, [name]), decode_metadata,
+                                      v, metadata_problems, v, 1000 + v,
+                                      [(0, name, None, 1)])
+                return p + metadata_problems(roundtrip(metadata_request(12, 1100 + v, [name]),
+                                                       decode_metadata, 12),
+                                             12, 1100 + v, [existing(name)])
+            check(f"Metadata v{v} unknown topic (no allow flag before v4): created, "
+                  f"1 partition, in kafkapg.topics", run)
+        else:
+            name = f"kp-raw-md-missing-v{v}"
+            check(f"Metadata v{v} unknown topic, allow_auto_topic_creation false: error 3",
+                  lambda: response_problems(metadata_request(v, 1000 + v, [name]),
+                                            decode_metadata, v, metadata_problems, v,
+                                            1000 + v, [(3, name, None)]))
+        check(f"Metadata v{v} existing 2-partition topic: described",
+              lambda: response_problems(metadata_request(v, 1200 + v, [EXISTING]),
+                                        decode_metadata, v, metadata_problems, v, 1200 + v,
+                                        [existing(EXISTING)]))
+        check(f"Metadata v{v} all topics ({'empty' if v == 0 else 'null'} array): "
+              "every topic of kafkapg.topics",
               lambda: response_problems(metadata_request(v, 2000 + v, ALL), decode_metadata,
-                                        v, metadata_problems, v, 2000 + v, []))
+                                        v, metadata_problems, v, 2000 + v, ALL_TOPICS))
         if v >= 1:
             check(f"Metadata v{v} empty (non-null) topic array: no topics",
                   lambda: response_problems(metadata_request(v, 3000 + v, []), decode_metadata,
                                             v, metadata_problems, v, 3000 + v, []))
+    missing = [n for n in sql_topics() if n.startswith("kp-raw-md-missing-")]
+    ok(not missing, "Metadata v4-v12 with allow_auto_topic_creation false created nothing",
+       missing)
     tid = bytes(random.getrandbits(8) for _ in range(16))
     check("Metadata v12 by random topic id, null name: error 100, null name, id echoed",
           lambda: response_problems(metadata_request(12, 4012, [(None, tid)]), decode_metadata,
                                     12, metadata_problems, 12, 4012, [(100, None, tid)]))
+    etid = sql_topics()[EXISTING][0]
+    check("Metadata v12 by the existing topic's id, null name: described, name filled in",
+          lambda: response_problems(metadata_request(12, 4014, [(None, etid)]), decode_metadata,
+                                    12, metadata_problems, 12, 4014, [existing(EXISTING)]))
     for v in (10, 11):
         # Kafka: topic ids (and null names) only from v12; before, INVALID_REQUEST
         check(f"Metadata v{v} by topic id: error 42 (ids need v12)",
               lambda: response_problems(metadata_request(v, 4100 + v, [("t1", tid)]),
                                         decode_metadata, v, metadata_problems, v, 4100 + v,
                                         [(42, "t1", tid)]))
-    names = ["t1", "t2", "t1", "a" * 249]
-    check("Metadata v12 four named topics (one repeated): error 3 each, in order",
+    names = ["kp-raw-t1", "kp-raw-t2", "kp-raw-t1", "a" * 249]
+    check("Metadata v12 four unknown named topics (one repeated), no auto-creation: "
+          "error 3 each, in order",
           lambda: response_problems(metadata_request(12, 4013, names), decode_metadata,
                                     12, metadata_problems, 12, 4013, [(3, n, None) for n in names]))
+
+
+def test_auto_creation():
+    """allow_auto_topic_creation (v4+) with kafkapg.auto_create_topics on
+    (the default): true creates the topic with kafkapg.num_partitions (1)
+    partitions, false does not; an illegal name is INVALID_TOPIC_EXCEPTION
+    (17) either way and creates nothing."""
+    for v in (4, 9, 12):
+        name = f"kp-raw-allow-true-v{v}"
+
+        def created():
+            resp = roundtrip(metadata_request(v, 7000 + v, [name], allow_auto=True),
+                             decode_metadata, v)
+            # the id to expect exists only once the request has created it
+            return metadata_problems(resp, v, 7000 + v,
+                                     [(0, name, sql_topics().get(name, (None,))[0], 1)])
+        check(f"Metadata v{v} allow_auto_topic_creation true: topic created, 1 partition",
+              created)
+        row = psql(f"SELECT partitions FROM kafkapg.topics WHERE topic = '{name}'")
+        ok(row == "1", f"Metadata v{v} allow true: kafkapg.topics has it with 1 partition", row)
+        name = f"kp-raw-allow-false-v{v}"
+        check(f"Metadata v{v} allow_auto_topic_creation false: error 3",
+              lambda: response_problems(metadata_request(v, 7100 + v, [name], allow_auto=False),
+                                        decode_metadata, v, metadata_problems, v, 7100 + v,
+                                        [(3, name, None)]))
+        row = psql(f"SELECT count(*) FROM kafkapg.topics WHERE topic = '{name}'")
+        ok(row == "0", f"Metadata v{v} allow false: not in kafkapg.topics", row)
+    # a second request for an auto-created topic describes the same topic
+    name = "kp-raw-allow-true-v12"
+    check("Metadata v12 allow true for an existing topic: same topic, same id",
+          lambda: response_problems(metadata_request(12, 7200, [name], allow_auto=True),
+                                    decode_metadata, 12, metadata_problems, 12, 7200,
+                                    [existing(name)]))
+    bad = ["bad/name", "a" * 250, ".", "..", "has space", "caf\u00e9"]
+    for i, name in enumerate(bad):
+        for allow in (True, False):
+            corr = 7300 + 2 * i + allow
+            check(f"Metadata v12 illegal name {name[:20]!r} (allow {allow}): error 17",
+                  lambda: response_problems(metadata_request(12, corr, [name], allow_auto=allow),
+                                            decode_metadata, 12, metadata_problems, 12, corr,
+                                            [(17, name, None)]))
+    check("Metadata v1 (always auto-creates) illegal name 'bad/name': error 17",
+          lambda: response_problems(metadata_request(1, 7400, ["bad/name"]), decode_metadata,
+                                    1, metadata_problems, 1, 7400, [(17, "bad/name", None)]))
+    row = psql("SELECT count(*) FROM kafkapg.topics WHERE topic !~ '^[A-Za-z0-9._-]{1,249}$'"
+               " OR topic IN ('.', '..')")
+    ok(row == "0", "no topic with an illegal name exists", row)
 
 
 def test_pipelining():
@@ -633,11 +767,11 @@ def test_pipelining():
             plan.append((API_VERSIONS, v, corr, api_versions_request(v, corr), None))
         elif i % 4 == 1:
             v = (i // 2) % 13
-            plan.append((API_METADATA, v, corr, metadata_request(v, corr, ["t1"]),
-                         [(3, "t1", None)]))
+            plan.append((API_METADATA, v, corr, metadata_request(v, corr, [EXISTING]),
+                         [existing(EXISTING)]))
         else:
             v = (i // 2) % 13
-            plan.append((API_METADATA, v, corr, metadata_request(v, corr, ALL), []))
+            plan.append((API_METADATA, v, corr, metadata_request(v, corr, ALL), ALL_TOPICS))
 
     def run():
         problems = []
@@ -676,15 +810,15 @@ def test_tagged_fields():
     hdr = (struct.pack(">hhi", API_METADATA, 12, 93) + string("cid") +
            uvarint(1) + uvarint(0) + uvarint(1) + b"z")
     std_hdr_len = 2 + 2 + 4 + len(string("kp-raw-test")) + len(NO_TAGS)
-    body = metadata_request(12, 93, ["t1"])[4 + std_hdr_len:]
+    body = metadata_request(12, 93, [EXISTING])[4 + std_hdr_len:]
     check("Metadata v12 with an unknown tagged field in the header is answered",
           lambda: response_problems(frame(hdr + body), decode_metadata, 12,
-                                    metadata_problems, 12, 93, [(3, "t1", None)]))
+                                    metadata_problems, 12, 93, [existing(EXISTING)]))
 
 
 def test_split_and_large():
     """(k): requests split across writes; a frame bigger than the read chunk."""
-    raw = metadata_request(12, 6001, ["t1"])
+    raw = metadata_request(12, 6001, [EXISTING])
 
     def one_byte_writes():
         with connect() as s:
@@ -692,7 +826,7 @@ def test_split_and_large():
                 s.send(bytes([b]))
                 time.sleep(0.002)
             return metadata_problems(decode_metadata(read_response(s), 12), 12, 6001,
-                                     [(3, "t1", None)])
+                                     [existing(EXISTING)])
     check(f"Metadata v12 sent in {len(raw)} one-byte writes is answered", one_byte_writes)
 
     def split_size_prefix():
@@ -705,10 +839,12 @@ def test_split_and_large():
                     api_versions_ok(decode_api_versions(read_response(s), 2), 6003, 2))
     check("two requests split inside the second size prefix: both answered", split_size_prefix)
 
-    names = [f"topic-{i:05d}" for i in range(20000)]
-    raw = metadata_request(1, 6100, names)
-    check(f"Metadata v1 frame of {len(raw)} bytes (20000 topics): error 3 each, in order",
-          lambda: response_problems(raw, decode_metadata, 1, metadata_problems, 1, 6100,
+    # v4 with allow_auto_topic_creation false: v0-v3 would create them all
+    names = [f"kp-raw-big-{i:05d}" for i in range(20000)]
+    raw = metadata_request(4, 6100, names, allow_auto=False)
+    check(f"Metadata v4 frame of {len(raw)} bytes (20000 unknown topics, no auto-creation):"
+          " error 3 each, in order",
+          lambda: response_problems(raw, decode_metadata, 4, metadata_problems, 4, 6100,
                                     [(3, n, None) for n in names]))
 
 
@@ -716,6 +852,7 @@ def main():
     global CLUSTER_ID
     CLUSTER_ID = psql("SELECT kafkapg.cluster_id()")
     ok(len(CLUSTER_ID) == 22, "kafkapg.cluster_id() is a 22-character id", CLUSTER_ID)
+    psql(f"SELECT kafkapg.create_topic('{EXISTING}', 2)")
     workers_sql = ("SELECT pid || ' ' || started_at || ' ' || listening"
                    " FROM kafkapg.broker_workers ORDER BY worker")
     errors_sql = "SELECT sum(connections_closed_on_error) FROM kafkapg.broker_workers"
@@ -736,13 +873,15 @@ def main():
     test_software_names()
     test_client_ids()
     test_metadata_versions()
+    test_auto_creation()
     test_pipelining()
     test_tagged_fields()
     test_split_and_large()
 
     bystander.sendall(metadata_request(12, 8, ALL))
     check("bystander connection opened before the bad requests is still served",
-          lambda: metadata_problems(decode_metadata(read_response(bystander), 12), 12, 8, []))
+          lambda: metadata_problems(decode_metadata(read_response(bystander), 12), 12, 8,
+                                    ALL_TOPICS))
     bystander.close()
 
     # ---- (m) log lines, error counter, no crash

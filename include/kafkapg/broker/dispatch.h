@@ -27,6 +27,7 @@ typedef struct KpRequest
 	const KpAllocator *alloc;	/* request-lifetime memory for the codec */
 	int64		arrived_ms;		/* when the request first arrived (parking) */
 	bool		no_response;	/* set by the handler: send nothing (acks=0) */
+	bool		close_connection;	/* with no_response: then close (logged) */
 	int64		park_until_ms;	/* set by the handler: wait, retry until then */
 	/* file slices the response sends by reference (see kp_request_add_slice) */
 	struct KpFileSlice **slices;

@@ -73,6 +73,8 @@ typedef struct KpBatchHeader
 	int16_t		producer_epoch;
 	int32_t		base_sequence;
 	int32_t		records_count;
+	/* derived, not on the wire: set by kp_batch_validate, else -1 */
+	int32_t		max_timestamp_delta;	/* first record with the largest timestamp */
 } KpBatchHeader;
 
 typedef enum KpBatchError

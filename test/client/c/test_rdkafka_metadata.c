@@ -5,10 +5,13 @@
  *
  * Proves that a librdkafka producer handle, bootstrapped at KP_BOOTSTRAP:
  *   - gets all-topics metadata listing exactly one broker, id 1, at
- *     KP_HOST:KP_PORT, and zero topics;
+ *     KP_HOST:KP_PORT, and as many topics as kafkapg.topics holds;
  *   - reads the cluster id (rd_kafka_clusterid) equal to what
  *     SELECT kafkapg.cluster_id() returns, and controller id 1;
- *   - gets UNKNOWN_TOPIC_OR_PART for a named topic that does not exist;
+ *   - creates a missing topic it names (a producer handle allows
+ *     auto-creation), with one partition, also in kafkapg.topics;
+ *   - gets UNKNOWN_TOPIC_OR_PART for a missing topic through a consumer
+ *     handle with allow.auto.create.topics=false, which creates nothing;
  *   - negotiated with ApiVersions v3 (librdkafka's newest) and then used
  *     Metadata v4 (the newest librdkafka 2.0 speaks), and logged no error
  *     (level <= LOG_ERR) while doing so.
@@ -74,6 +77,53 @@ command_line(const char *cmd, char *out, size_t size)
 	return rc;
 }
 
+/* A consumer handle, allow.auto.create.topics=false: no creation. */
+static void
+missing_topic_consumer(const char *bootstrap)
+{
+	const char *name = "kp-rdkafka-metadata-missing";
+	char		errstr[512];
+	char		detail[512];
+	char		row[64];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+		rd_kafka_conf_set(conf, "group.id", "kp-rdkafka-metadata", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+		rd_kafka_conf_set(conf, "allow.auto.create.topics", "false", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+		(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr))) == NULL)
+	{
+		ok(0, "consumer handle created", errstr);
+		return;
+	}
+	rkt = rd_kafka_topic_new(rk, name, NULL);
+	err = rd_kafka_metadata(rk, 0, rkt, &md, TIMEOUT_MS);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+	{
+		snprintf(detail, sizeof(detail), "topic_cnt %d, first '%s' err %s",
+				 md->topic_cnt,
+				 md->topic_cnt > 0 ? md->topics[0].topic : "",
+				 md->topic_cnt > 0 ? rd_kafka_err2name(md->topics[0].err) : "");
+		ok(md->topic_cnt == 1 && strcmp(md->topics[0].topic, name) == 0 &&
+		   md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+		   md->topics[0].partition_cnt == 0,
+		   "consumer (no auto-creation) metadata for a missing topic: UNKNOWN_TOPIC_OR_PART",
+		   detail);
+		rd_kafka_metadata_destroy(md);
+	}
+	else
+		ok(0, "consumer metadata for a missing topic: UNKNOWN_TOPIC_OR_PART", rd_kafka_err2str(err));
+	rd_kafka_topic_destroy(rkt);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	command_line("psql -XAtc \"SELECT count(*) FROM kafkapg.topics"
+				 " WHERE topic = 'kp-rdkafka-metadata-missing'\"", row, sizeof(row));
+	ok(strcmp(row, "0") == 0, "... and the topic was not created", row);
+}
+
 int
 main(void)
 {
@@ -82,6 +132,7 @@ main(void)
 	const char *port_s = getenv("KP_PORT");
 	char		errstr[512];
 	char		expected_cluster_id[128];
+	char		sql_topic_count[64];
 	char		detail[1024];
 	rd_kafka_conf_t *conf;
 	rd_kafka_t *rk;
@@ -105,6 +156,11 @@ main(void)
 		printf("not ok - psql returned cluster id '%s'\n", expected_cluster_id);
 		return 1;
 	}
+
+	command_line("psql -XAtc \"SELECT kafkapg.create_topic('kp-rdkafka-metadata-sql', 2)\"",
+				 detail, sizeof(detail));
+	command_line("psql -XAtc 'SELECT count(*) FROM kafkapg.topics'",
+				 sql_topic_count, sizeof(sql_topic_count));
 
 	conf = rd_kafka_conf_new();
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
@@ -139,8 +195,10 @@ main(void)
 			ok(strcmp(md->brokers[0].host, host) == 0, "broker host is KP_HOST", detail);
 			ok(md->brokers[0].port == port, "broker port is KP_PORT", detail);
 		}
-		snprintf(detail, sizeof(detail), "topic_cnt %d", md->topic_cnt);
-		ok(md->topic_cnt == 0, "metadata lists zero topics", detail);
+		snprintf(detail, sizeof(detail), "topic_cnt %d, kafkapg.topics has %s",
+				 md->topic_cnt, sql_topic_count);
+		ok(md->topic_cnt == atoi(sql_topic_count) && sql_topic_count[0] != '\0',
+		   "metadata lists as many topics as kafkapg.topics", detail);
 		rd_kafka_metadata_destroy(md);
 		md = NULL;
 	}
@@ -158,30 +216,37 @@ main(void)
 	snprintf(detail, sizeof(detail), "got %d", controller);
 	ok(controller == 1, "rd_kafka_controllerid is 1", detail);
 
-	/* A named topic that does not exist */
+	/* A named topic that does not exist: the producer handle creates it */
 	{
-		rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, "no-such-topic", NULL);
+		rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, "kp-rdkafka-metadata-auto", NULL);
+		char		row[64];
 
 		err = rd_kafka_metadata(rk, 0, rkt, &md, TIMEOUT_MS);
 		if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
 		{
-			snprintf(detail, sizeof(detail), "topic_cnt %d, first '%s' err %s",
+			snprintf(detail, sizeof(detail), "topic_cnt %d, first '%s' err %s partitions %d",
 					 md->topic_cnt,
 					 md->topic_cnt > 0 ? md->topics[0].topic : "",
-					 md->topic_cnt > 0 ? rd_kafka_err2name(md->topics[0].err) : "");
+					 md->topic_cnt > 0 ? rd_kafka_err2name(md->topics[0].err) : "",
+					 md->topic_cnt > 0 ? md->topics[0].partition_cnt : -1);
 			ok(md->topic_cnt == 1 &&
-			   strcmp(md->topics[0].topic, "no-such-topic") == 0 &&
-			   md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-			   md->topics[0].partition_cnt == 0,
-			   "metadata for a missing topic: UNKNOWN_TOPIC_OR_PART, no partitions", detail);
+			   strcmp(md->topics[0].topic, "kp-rdkafka-metadata-auto") == 0 &&
+			   md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+			   md->topics[0].partition_cnt == 1 &&
+			   md->topics[0].partitions[0].leader == 1,
+			   "producer metadata for a missing topic: auto-created, 1 partition led by 1", detail);
 			rd_kafka_metadata_destroy(md);
 		}
 		else
-			ok(0, "metadata for a missing topic: UNKNOWN_TOPIC_OR_PART, no partitions",
-			   rd_kafka_err2str(err));
+			ok(0, "producer metadata for a missing topic: auto-created", rd_kafka_err2str(err));
 		rd_kafka_topic_destroy(rkt);
+		command_line("psql -XAtc \"SELECT partitions FROM kafkapg.topics"
+					 " WHERE topic = 'kp-rdkafka-metadata-auto'\"", row, sizeof(row));
+		ok(strcmp(row, "1") == 0, "the auto-created topic is in kafkapg.topics, 1 partition", row);
 	}
 
+	/* ... and a consumer that disallows auto-creation gets an error */
+	missing_topic_consumer(bootstrap);
 	/* the log callback runs on librdkafka's threads: read after they end */
 	rd_kafka_destroy(rk);
 	ok(saw_api_versions_v3, "librdkafka received an ApiVersions v3 response", NULL);
