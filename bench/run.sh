@@ -2,7 +2,9 @@
 # make bench: builds the benchmark clients, starts a private kafkapg
 # instance and the reference broker (../shared/tools/refbroker) on free
 # ports, and prints one table per benchmark.  BENCH_SECONDS sets the time
-# per cell (default 3).
+# per cell of the round-trip table (default 3); bench_log.c documents
+# BENCH_SCALE, BENCH_PHASES and the other knobs of the produce/consume
+# table.  BENCH_ONLY=rpc or BENCH_ONLY=log runs one of the two tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -11,6 +13,7 @@ REFDIR=${REFBROKER_DIR:-../shared/tools/refbroker}
 
 mkdir -p bench/bin
 cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_rpc bench/bench_rpc.c
+cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_log bench/bench_log.c -lrdkafka
 make -s -C "$REFDIR" >/dev/null
 
 tmp=$(mktemp -d /tmp/kafkapg-bench.XXXXXX)
@@ -33,6 +36,21 @@ refpid=$!
 for _ in $(seq 50); do [ -s "$tmp/refaddr" ] && break; sleep 0.1; done
 refaddr=$(head -1 "$tmp/refaddr")
 
-echo "## Request round trips ($(date -u +%Y-%m-%d), $(nproc) cores)"
-echo
-bench/bin/bench_rpc "$SECS" "127.0.0.1:$kport" "$refaddr"
+only=${BENCH_ONLY:-}
+if [ -z "$only" ] || [ "$only" = rpc ]; then
+	echo "## Request round trips ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	bench/bin/bench_rpc "$SECS" "127.0.0.1:$kport" "$refaddr"
+	echo
+fi
+
+if [ -z "$only" ] || [ "$only" = log ]; then
+	# one worker (kafkapg.workers = 1): its RSS is read from /proc
+	wpid=$("$PGBIN/psql" -X -qAt -h 127.0.0.1 -p "$pgport" -U postgres \
+		-c "SELECT pid FROM kafkapg.broker_workers ORDER BY worker LIMIT 1" postgres)
+	# 1,000 idle connections plus the clients' own sockets
+	if [ "$(ulimit -n)" -lt 4096 ]; then ulimit -n 4096 || true; fi
+	echo "## Produce, consume, end-to-end latency, memory, Metadata ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	bench/bin/bench_log "127.0.0.1:$kport" "$refaddr" "$wpid" "$tmp"
+fi

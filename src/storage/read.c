@@ -74,6 +74,35 @@ scan_batches(int fd, int64 pos, int64 end, int64 offset, KpBatchPos *out)
 	return 0;
 }
 
+/*
+ * Shortens a slice cut by a byte limit so that it ends on a batch boundary
+ * known from the offset index (entries are batch starts), so the client
+ * does not receive, drop and fetch again a partial batch.  Kafka sends the
+ * partial batch; both are valid answers.  Keeps len if no entry helps.
+ */
+static int64
+whole_batches(const KpSegment *seg, int64 start, int64 len)
+{
+	int64		best = -1;
+	int			lo = 0,
+				hi = seg->nindex - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int64		pos = seg->index[mid].position;
+
+		if (pos <= start + len)
+		{
+			best = pos;
+			lo = mid + 1;
+		}
+		else
+			hi = mid - 1;
+	}
+	return best > start ? best - start : len;
+}
+
 /* End of readable bytes in segment i under the snapshot. */
 static int64
 segment_end(const KpSegment *seg, const KpPartitionSnap *snap)
@@ -159,6 +188,8 @@ kp_log_read(const KpTopicInfo *topic, int32 partition, int64 offset, int64 max_b
 	len = Min(max_bytes, segment_end(seg, snap) - bp.pos);
 	if (len < bp.size)
 		len = min_one ? bp.size : 0;
+	else if (len < segment_end(seg, snap) - bp.pos)
+		len = whole_batches(seg, bp.pos, len);
 	if (len <= 0)
 		return KP_READ_OK;
 	slice->file = seg->log;
