@@ -73,7 +73,7 @@ start() {
 	port_settings
 	as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w start >/dev/null
 	as_pg "$PGBIN/psql" -X -q -h localhost -p "$PGPORT" -U postgres -d postgres \
-		-c "CREATE EXTENSION IF NOT EXISTS kafkapg" >/dev/null
+		-c "CREATE EXTENSION IF NOT EXISTS kafkapg" -c "ALTER EXTENSION kafkapg UPDATE" >/dev/null
 	if ! kp_wait_broker "$KAFKAPG_PORT" 30; then
 		echo "make run: the broker did not answer on port $KAFKAPG_PORT; see $LOG" >&2
 		exit 1

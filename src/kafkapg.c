@@ -20,6 +20,7 @@
 #include "kafkapg/catalog/topics.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/shmem.h"
+#include "kafkapg/wal/wal.h"
 
 PG_MODULE_MAGIC;
 
@@ -56,6 +57,7 @@ _PG_init(void)
 				 errhint("Add kafkapg to shared_preload_libraries in postgresql.conf and restart the server.")));
 
 	kp_guc_define();
+	kp_wal_register();
 	kp_shmem_install_hooks();
 	kp_extension_watch_install();
 	kp_topics_install_callbacks();

@@ -99,7 +99,7 @@ kp_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 	if (classId == ExtensionRelationId &&
-		(access == OAT_POST_CREATE || access == OAT_DROP))
+		(access == OAT_POST_CREATE || access == OAT_POST_ALTER || access == OAT_DROP))
 		extension_changed = true;
 }
 

@@ -306,6 +306,8 @@ dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 	}
 	ok = queue_response(conn, api, version, req.header.correlation_id, response, &req);
 	unpin_slices(&req);			/* those not handed to the queue */
+	if (ok && req.hold_until > conn->hold_until)
+		conn->hold_until = req.hold_until;	/* group commit: see server.c */
 	return ok;
 }
 

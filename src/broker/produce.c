@@ -11,7 +11,9 @@
  * are converted to one v2 batch), max.message.bytes, then the batch itself
  * (sizes, CRC32C, records) and its timestamps.  The records are patched in
  * place in the request buffer and written once to the segment: no copy on
- * the hot path, no SPI, no transaction.  acks=0 gets no response at all.
+ * the hot path, no SPI, no transaction.  acks=0 gets no response at all;
+ * an acks=-1 response is held until the WAL of its appends is flushed,
+ * which the event loop does once per pass for all of them (group commit).
  *
  *-------------------------------------------------------------------------
  */
@@ -159,6 +161,8 @@ produce_partition(KpRequest *req, const KpTopicInfo *t, const KpPartitionProduce
 		return;
 	}
 	kp_log_append(t, pd->index, data, len, &h, &res);
+	if (res.error_code == KP_ERR_NONE && req->hold_until < res.lsn)
+		req->hold_until = res.lsn;
 	out->error_code = res.error_code;
 	out->error_message = res.error_message ? pstrdup(res.error_message) : NULL;
 	out->base_offset = res.base_offset;
@@ -227,6 +231,8 @@ kp_handle_produce(KpRequest *req, const void *request, void *response)
 	bool		acks_ok = rq->acks == 0 || rq->acks == 1 || rq->acks == -1;
 
 	fill_response(req, rq, response, acks_ok ? KP_ERR_NONE : KP_ERR_INVALID_REQUIRED_ACKS);
+	if (rq->acks != -1)
+		req->hold_until = 0;	/* only acks=-1 waits for the WAL flush */
 	if (rq->acks == 0)
 	{
 		req->no_response = true;

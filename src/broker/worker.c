@@ -22,6 +22,7 @@
 
 #include <sys/resource.h>
 
+#include "access/xlog.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -122,6 +123,14 @@ wait_for_extension(void)
 	}
 }
 
+/* Group commit: one WAL flush for every acks=-1 append of a loop pass. */
+static uint64
+flush_wal(uint64 upto)
+{
+	XLogFlush((XLogRecPtr) upto);
+	return upto;
+}
+
 /* keep_serving callback: re-checks the catalog only after extension DDL. */
 static bool
 extension_still_there(void)
@@ -185,6 +194,7 @@ kp_worker_main(Datum arg)
 	srv.on_retry = kp_dispatch_retry;
 	srv.parked_until = kp_dispatch_parked_until;
 	srv.on_tick = kp_segments_sweep;
+	srv.release_holds = flush_wal;
 	for (;;)
 	{
 		wait_for_extension();

@@ -77,8 +77,42 @@ load_cluster_id(void)
 }
 
 /*
- * True if the kafkapg extension exists in this database; then also
- * (re)loads the cluster id.  Runs its own short transaction.
+ * Is the installed extension the version this library implements?  An
+ * older one lacks catalog objects the broker needs; say how to fix it once.
+ */
+static bool
+version_matches(void)
+{
+	static char warned[64] = "";
+	char	   *v;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'kafkapg'",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the kafkapg extension version");
+	v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (strcmp(v, KAFKAPG_VERSION) == 0)
+	{
+		SPI_finish();
+		return true;
+	}
+	if (strcmp(warned, v) != 0)
+	{
+		ereport(LOG,
+				(errmsg("kafkapg: extension version %s in database \"%s\" does not match the library (%s)",
+						v, kp_database, KAFKAPG_VERSION),
+				 errhint("Run ALTER EXTENSION kafkapg UPDATE in database \"%s\".", kp_database)));
+		strlcpy(warned, v, sizeof(warned));
+	}
+	SPI_finish();
+	return false;
+}
+
+/*
+ * True if the kafkapg extension exists in this database at the library's
+ * version; then also (re)loads the cluster id and the topic registry.
+ * Runs its own short transaction.
  */
 bool
 kp_catalog_extension_ready(void)
@@ -91,7 +125,7 @@ kp_catalog_extension_ready(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "kafkapg: reading cluster identity");
 	ext = get_extension_oid(KAFKAPG_EXTENSION, true);
-	ready = OidIsValid(ext);
+	ready = OidIsValid(ext) && version_matches();
 	if (ready)
 	{
 		load_cluster_id();

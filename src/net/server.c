@@ -22,6 +22,12 @@
  * partition they wait for sets the latch) and when their time is up; the
  * wait timeout is the nearest such time.
  *
+ * Group commit: a response may be held (conn->hold_until, e.g. the WAL LSN
+ * an acks=-1 produce needs flushed).  Held output is not written; once per
+ * loop pass, before waiting, the server asks release_holds() once for the
+ * largest point any connection waits for (one WAL flush for everything
+ * appended in the pass) and then writes every connection it released.
+ *
  * Closed connections are unlinked at the end of the pass, since later
  * events of the same pass may still name them.  Single process, no locks;
  * statistics go to this worker's shared slot with atomics.
@@ -232,7 +238,7 @@ process_frames(KpServer *srv, KpConn *conn)
 static void
 flush_conn(KpServer *srv, KpConn *conn)
 {
-	if (conn->closed)
+	if (conn->closed || conn->hold_until > srv->released)
 		return;
 	if (!kp_conn_flush(conn) || (conn->closing && conn->out_bytes == 0))
 		kp_server_close_conn(srv, conn);
@@ -320,6 +326,37 @@ retry_parked(KpServer *srv, bool woken)
 			nearest = until;
 	}
 	return nearest;
+}
+
+/* One release (WAL flush) for all held output, then write it. */
+static void
+release_held(KpServer *srv)
+{
+	uint64		want = 0;
+	dlist_iter	it;
+
+	if (srv->release_holds == NULL)
+		return;
+	dlist_foreach(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+
+		if (!conn->closed && conn->hold_until > srv->released)
+			want = Max(want, conn->hold_until);
+	}
+	if (want == 0)
+		return;
+	srv->released = srv->release_holds(want);
+	dlist_foreach(it, &srv->conns)
+	{
+		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
+
+		if (conn->closed || conn->hold_until == 0 || conn->hold_until > srv->released)
+			continue;
+		conn->hold_until = 0;
+		flush_conn(srv, conn);
+		update_interest(srv, conn);
+	}
 }
 
 /* Milliseconds to wait: until the next parked deadline, at most a second. */
@@ -451,6 +488,7 @@ kp_server_run(KpServer *srv)
 				handle_conn_event(srv, (KpConn *) ev->user_data, ev->events);
 		}
 		nearest = retry_parked(srv, woken);
+		release_held(srv);
 		close_idle(srv);
 		reap_closed(srv);
 	}

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/xlog.h"
 #include "common/file_perm.h"
 #include "storage/fd.h"
 
@@ -33,6 +34,7 @@
 #include "kafkapg/storage/index.h"
 #include "kafkapg/storage/segment.h"
 #include "kafkapg/storage/storage.h"
+#include "kafkapg/wal/wal.h"
 
 /* Sets the latch of every broker worker with a parked fetch on p. */
 void
@@ -119,6 +121,7 @@ roll(const KpTopicInfo *topic, int32 partition, KpPartition *p, KpPartCache *pc,
 		return false;
 	if (p->segments > 0)
 		seal_active(pc, p);
+	(void) kp_wal_log_segment(&topic->id, partition, base);
 	if (!create_segment_files(&topic->id, partition, base))
 		return false;
 	SpinLockAcquire(&p->mutex);
@@ -259,6 +262,10 @@ append_locked(const KpTopicInfo *topic, int32 partition, KpPartition *p, uint8 *
 		res->log_append_time = now;
 	}
 	pos = p->active_size;
+	/* WAL first: redo can then always rewrite what the file may lack */
+	res->lsn = kp_wal_log_append(&topic->id, partition, p->active_base, pos, batch, (int32) len);
+	/* have the WAL writer flush it soon even if nobody waits for it */
+	XLogSetAsyncXactLSN(res->lsn);
 	if (!kp_pwrite_full(seg->log->fd, batch, len, pos))
 	{
 		int			save = errno;

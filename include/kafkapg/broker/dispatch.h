@@ -29,6 +29,7 @@ typedef struct KpRequest
 	bool		no_response;	/* set by the handler: send nothing (acks=0) */
 	bool		close_connection;	/* with no_response: then close (logged) */
 	int64		park_until_ms;	/* set by the handler: wait, retry until then */
+	uint64		hold_until;		/* set by the handler: send once WAL is flushed to here */
 	/* file slices the response sends by reference (see kp_request_add_slice) */
 	struct KpFileSlice **slices;
 	int			nslices;

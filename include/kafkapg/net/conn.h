@@ -56,6 +56,7 @@ typedef struct KpConn
 	bool		closed;
 	bool		closing;		/* bad input seen: send what is queued, then close */
 	void	   *parked;			/* a request waiting (long-poll fetch), or NULL */
+	uint64		hold_until;		/* queued output waits until the server releases this */
 	uint64		requests;
 } KpConn;
 

@@ -32,6 +32,12 @@ typedef bool (*KpRetryFn) (KpConn *conn);
 /* Until when (ms since the Unix epoch) a parked request waits. */
 typedef int64 (*KpParkedUntilFn) (KpConn *conn);
 
+/*
+ * Makes held output releasable up to at least 'upto' (e.g. flushes WAL up
+ * to an LSN) and returns the new release point.
+ */
+typedef uint64 (*KpReleaseHoldFn) (uint64 upto);
+
 /* Periodic work of the embedding worker (once a second). */
 typedef void (*KpTickFn) (void);
 
@@ -48,6 +54,8 @@ typedef struct KpServer
 	KpRetryFn	on_retry;		/* optional: parked requests */
 	KpParkedUntilFn parked_until;
 	KpTickFn	on_tick;		/* optional */
+	KpReleaseHoldFn release_holds;	/* optional: group commit */
+	uint64		released;		/* output held up to here may go */
 	KpWorkerSlot *slot;			/* statistics in shared memory */
 	TimestampTz last_idle_check;
 	TimestampTz last_limit_log;

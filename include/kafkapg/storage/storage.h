@@ -137,6 +137,7 @@ typedef struct KpAppendResult
 	int64		base_offset;
 	int64		log_append_time;	/* -1 for CreateTime topics */
 	int64		log_start_offset;
+	uint64		lsn;			/* end of the WAL record of the append */
 } KpAppendResult;
 
 /* A slice of a segment file to send (fetch) */

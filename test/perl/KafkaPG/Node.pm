@@ -150,14 +150,16 @@ sub _run
 }
 
 # Produces "key:value" lines with kcat to one partition and waits for the
-# acknowledgements; each record is a batch of its own unless batch => n.
+# acknowledgements; each record is a batch of its own unless batch => n;
+# acks => 0|1|all (default all, librdkafka's default).
 # Returns kcat's exit status (0: every record acknowledged).
 sub kp_kcat_produce
 {
 	my ($node, $topic, $partition, $lines, %opts) = @_;
 	my ($rc, $out, $err) = _run([ 'kcat', '-P', '-b', "127.0.0.1:$node->{kafka_port}",
 		'-t', $topic, '-p', $partition, '-K:', '-X', 'linger.ms=0',
-		'-X', 'batch.num.messages=' . ($opts{batch} // 1) ],
+		'-X', 'batch.num.messages=' . ($opts{batch} // 1),
+		'-X', 'acks=' . ($opts{acks} // 'all') ],
 		join('', map { "$_\n" } @$lines));
 	diag("kcat -P: $err") if $rc != 0;
 	return $rc;
