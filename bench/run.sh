@@ -20,6 +20,14 @@ tmp=$(mktemp -d /tmp/kafkapg-bench.XXXXXX)
 mkdir_pg "$tmp"
 pgport=$(free_port); kport=$(free_port)
 kp_initdb "$tmp/data" "$pgport" "$kport"
+# WAL settings recommended for log-heavy workloads (README: Durability): every
+# record byte also goes through WAL, so give it room
+cat >> "$tmp/data/postgresql.conf" <<CONF
+wal_buffers = '64MB'
+max_wal_size = '8GB'
+min_wal_size = '1GB'
+checkpoint_timeout = '15min'
+CONF
 refpid=
 cleanup() {
 	[ -n "$refpid" ] && kill "$refpid" 2>/dev/null
