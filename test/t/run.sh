@@ -13,6 +13,10 @@ mkdir -p "$tmp/t" "$tmp/perl" "$tmp/scripts"
 cp test/t/*.pl "$tmp/t/"
 cp -r test/perl/. "$tmp/perl/"
 cp scripts/kp-ping.py "$tmp/scripts/"
+mkdir -p "$tmp/bin"
+for c in test/t/c/*.c; do
+	cc -O2 -Wall -Wextra -Werror -o "$tmp/bin/$(basename "$c" .c)" "$c" -lrdkafka || exit 1
+done
 [ "$(id -u)" -eq 0 ] && chown -R "$PG_OS_USER": "$tmp"
 
 files=()
@@ -22,7 +26,7 @@ for f in "$tmp"/t/[0-9]*.pl; do
 done
 cd "$tmp"
 as_pg env PATH="$PGBIN:$PATH" TESTDIR="$tmp" PG_REGRESS=/bin/true \
-	KP_SCRIPTS="$tmp/scripts" PERL5LIB="/usr/lib/postgresql/15/lib/pgxs/src/test/perl:$tmp/perl" \
+	KP_SCRIPTS="$tmp/scripts" KP_BIN="$tmp/bin" PERL5LIB="/usr/lib/postgresql/15/lib/pgxs/src/test/perl:$tmp/perl" \
 	perl "$tmp/t/harness.pl" "${files[@]}"
 rc=$?
 # keep the server logs of a failed run for inspection
