@@ -89,8 +89,7 @@ read_partition(KpFetchState *fs, const KpTopicInfo *t, const KpFetchPartition *f
 	KpFileSlice *slice = kp_request_alloc(fs->req, sizeof(KpFileSlice));
 	KpReadStatus st;
 
-	kp_partition_snapshot(slot, &snap);
-	out->error_code = check_epoch(fp->current_leader_epoch, snap.leader_epoch);
+	out->error_code = check_epoch(fp->current_leader_epoch, kp_partition_leader_epoch(slot));
 	if (out->error_code != KP_ERR_NONE)
 		return;
 	if (fs->may_park)

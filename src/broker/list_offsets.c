@@ -23,21 +23,18 @@
 #define KP_MAX_TIMESTAMP		(-3)
 
 static void
-lookup_offset(const KpTopicInfo *t, int32 partition, int64 target, bool read_committed,
-			  int64 *offset, int64 *timestamp)
+lookup_offset(const KpTopicInfo *t, int32 partition, const KpPartitionSnap *snap,
+			  int64 target, bool read_committed, int64 *offset, int64 *timestamp)
 {
-	KpPartitionSnap snap;
-
-	kp_partition_snapshot(t->first_slot + partition, &snap);
 	*timestamp = -1;
 	if (target == KP_EARLIEST_TIMESTAMP)
-		*offset = snap.log_start_offset;
+		*offset = snap->log_start_offset;
 	else if (target == KP_LATEST_TIMESTAMP)
-		*offset = read_committed ? snap.last_stable_offset : snap.high_watermark;
+		*offset = read_committed ? snap->last_stable_offset : snap->high_watermark;
 	else if (target == KP_MAX_TIMESTAMP)
 	{
-		*offset = snap.max_timestamp_offset;
-		*timestamp = snap.max_timestamp_offset >= 0 ? snap.max_timestamp : -1;
+		*offset = snap->max_timestamp_offset;
+		*timestamp = snap->max_timestamp_offset >= 0 ? snap->max_timestamp : -1;
 	}
 	else
 		*offset = kp_log_offset_for_time(t, partition, target, timestamp);
@@ -58,7 +55,7 @@ list_partition(KpRequest *req, const KpListOffsetsRequest *rq, const KpTopicInfo
 			? KP_ERR_UNKNOWN_LEADER_EPOCH : KP_ERR_FENCED_LEADER_EPOCH;
 		return;
 	}
-	lookup_offset(t, lp->partition_index, lp->timestamp, rq->isolation_level == 1,
+	lookup_offset(t, lp->partition_index, &snap, lp->timestamp, rq->isolation_level == 1,
 				  &offset, &ts);
 	out->timestamp = ts;
 	out->offset = offset;

@@ -289,6 +289,14 @@ handle_conn_event(KpServer *srv, KpConn *conn, uint32 events)
 	update_interest(srv, conn);
 }
 
+/* Milliseconds since the Unix epoch, the clock of parked deadlines. */
+static int64
+unix_ms(void)
+{
+	return (int64) (GetCurrentTimestamp() / 1000) +
+		(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * INT64CONST(1000);
+}
+
 /*
  * Retries the parked requests that may be answerable: all of them after a
  * latch wakeup, the expired ones otherwise.  Returns the nearest time (ms)
@@ -311,7 +319,7 @@ retry_parked(KpServer *srv, bool woken)
 		if (conn->closed || conn->parked == NULL)
 			continue;
 		if (now == 0)
-			now = (int64) (GetCurrentTimestamp() / 1000) + INT64CONST(946684800000);
+			now = unix_ms();
 		until = srv->parked_until(conn);
 		if (woken || until <= now)
 		{
@@ -367,7 +375,7 @@ wait_timeout(int64 nearest)
 
 	if (nearest == 0)
 		return KP_IDLE_CHECK_MS;
-	now = (int64) (GetCurrentTimestamp() / 1000) + INT64CONST(946684800000);
+	now = unix_ms();
 	return (long) Max(0, Min(nearest - now, KP_IDLE_CHECK_MS));
 }
 

@@ -211,6 +211,19 @@ kp_topic_list(KpTopicInfo **out)
 	return n;
 }
 
+/* The partition's current leader epoch (no full snapshot needed). */
+int32
+kp_partition_leader_epoch(int32 slot)
+{
+	KpPartition *p = &partitions[slot];
+	int32		epoch;
+
+	SpinLockAcquire(&p->mutex);
+	epoch = p->leader_epoch;
+	SpinLockRelease(&p->mutex);
+	return epoch;
+}
+
 void
 kp_partition_snapshot(int32 slot, KpPartitionSnap *s)
 {

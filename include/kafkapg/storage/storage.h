@@ -153,13 +153,15 @@ typedef struct KpFileSlice
 static inline int64
 kp_now_ms(void)
 {
-	return (int64) (GetCurrentTimestamp() / 1000) + INT64CONST(946684800000);
+	return (int64) (GetCurrentTimestamp() / 1000) +
+		(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * INT64CONST(1000);
 }
 
 static inline TimestampTz
 kp_ms_to_timestamptz(int64 ms)
 {
-	return (TimestampTz) ((ms - INT64CONST(946684800000)) * 1000);
+	return (TimestampTz) ((ms - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY *
+							 INT64CONST(1000)) * 1000);
 }
 
 /* registry.c */
@@ -172,6 +174,7 @@ extern bool kp_topic_lookup_id(const KpUuid *id, KpTopicInfo *out);
 extern int	kp_topic_list(KpTopicInfo **out);
 extern KpPartition *kp_partition_at(int32 slot);
 extern void kp_partition_snapshot(int32 slot, KpPartitionSnap *snap);
+extern int32 kp_partition_leader_epoch(int32 slot);
 extern int32 kp_registry_reserve(const char *name, const KpUuid *id, int32 partitions,
 								 const KpTopicConfig *config, TimestampTz created_at);
 extern void kp_registry_publish(int32 topic_slot);
