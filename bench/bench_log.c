@@ -52,7 +52,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +60,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+static const char *const bench_name = "bench_log";
+
+#include "bench_common.h"
 
 #define PARTS 4
 #define LINGER_MS "5"
@@ -82,54 +85,6 @@ typedef struct Target
 } Target;
 
 static int	run_id;				/* makes topic names unique per run */
-
-static void
-die(const char *fmt,...)
-{
-	va_list		ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "bench_log: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-env_double(const char *name, double dflt)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? atof(v) : dflt;
-}
 
 /* ---- raw protocol: connections, Metadata v2, ApiVersions v0 ----------- */
 
@@ -521,24 +476,6 @@ create_topics(const Target *t, char **names, int n, int nparts)
 
 /* ---- librdkafka clients ---------------------------------------------- */
 
-static void
-conf_set(rd_kafka_conf_t *conf, const char *k, const char *v)
-{
-	char		err[512];
-
-	if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
-		die("%s=%s: %s", k, v, err);
-}
-
-static void
-error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	(void) rk;
-	(void) opaque;
-	fprintf(stderr, "bench_log: librdkafka error: %s: %s\n",
-			rd_kafka_err2name(err), reason);
-}
-
 typedef struct DrCount
 {
 	long		ok;
@@ -870,6 +807,7 @@ run_latency(const Target *t, const char *topic, int acks, int size, double rate,
 				seq = 0,
 				measured = 0;
 	Lat			r;
+	Pct			p;
 	struct timespec ts;
 
 	warm_up(rk, topic);
@@ -927,12 +865,12 @@ run_latency(const Target *t, const char *topic, int acks, int size, double rate,
 			fclose(f);
 		}
 	}
-	qsort(l.lat_us, l.nlat, sizeof(double), cmp_double);
+	p = percentiles(l.lat_us, l.nlat);
 	r.samples = l.nlat;
 	r.lost = measured - l.nlat;
-	r.p50_ms = l.nlat ? l.lat_us[l.nlat / 2] / 1e3 : -1;
-	r.p99_ms = l.nlat ? l.lat_us[(long) (l.nlat * 0.99)] / 1e3 : -1;
-	r.max_ms = l.nlat ? l.lat_us[l.nlat - 1] / 1e3 : -1;
+	r.p50_ms = l.nlat ? p.p50 / 1e3 : -1;
+	r.p99_ms = l.nlat ? p.p99 / 1e3 : -1;
+	r.max_ms = l.nlat ? p.max / 1e3 : -1;
 	close_consumer(l.consumer);
 	rd_kafka_destroy(rk);
 	free(l.lat_us);
@@ -1047,15 +985,7 @@ parse_target(const char *s, Target *t, const char *name, bool kafkapg)
 static bool
 phase(const char *name)
 {
-	const char *v = getenv("BENCH_PHASES");
-	size_t		n = strlen(name);
-
-	if (v == NULL || *v == '\0')
-		return true;
-	for (const char *p = v; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == v || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return false;
+	return env_lists("BENCH_PHASES", name);
 }
 
 static const char *

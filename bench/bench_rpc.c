@@ -26,6 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+static const char *const bench_name = "bench_rpc";
+
+#include "bench_common.h"
+
 #define MAX_SAMPLES 4000000
 
 typedef struct Target
@@ -40,15 +44,6 @@ typedef struct Result
 	double		p50_us;
 	double		p99_us;
 } Result;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 connect_to(const Target *t)
@@ -180,15 +175,6 @@ probe_max_version(const Target *t, int api)
 	return -1;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 typedef struct Job
 {
 	const Target *t;
@@ -252,9 +238,10 @@ run_scenario(const Target *t, int api, int ver, int conns, int depth, double sec
 	r.rps = total / seconds;
 	if (jobs[0].lat != NULL && jobs[0].nlat > 0)
 	{
-		qsort(jobs[0].lat, jobs[0].nlat, sizeof(double), cmp_double);
-		r.p50_us = jobs[0].lat[jobs[0].nlat / 2];
-		r.p99_us = jobs[0].lat[(long) (jobs[0].nlat * 0.99)];
+		Pct			p = percentiles(jobs[0].lat, jobs[0].nlat);
+
+		r.p50_us = p.p50;
+		r.p99_us = p.p99;
 		free(jobs[0].lat);
 	}
 	return r;

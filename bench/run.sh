@@ -4,7 +4,8 @@
 # ports, and prints one table per benchmark.  BENCH_SECONDS sets the time
 # per cell of the round-trip table (default 3); bench_log.c documents
 # BENCH_SCALE, BENCH_PHASES and the other knobs of the produce/consume
-# table.  BENCH_ONLY=rpc or BENCH_ONLY=log runs one of the two tables.
+# table, bench_durability.c those of the durability table.  BENCH_ONLY=rpc,
+# BENCH_ONLY=log or BENCH_ONLY=durability runs one of the three tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -14,6 +15,8 @@ REFDIR=${REFBROKER_DIR:-../shared/tools/refbroker}
 mkdir -p bench/bin
 cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_rpc bench/bench_rpc.c
 cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_log bench/bench_log.c -lrdkafka
+cc -O2 -Wall -Wextra -Werror -o bench/bin/bench_disk bench/bench_disk.c
+cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_durability bench/bench_durability.c -lrdkafka
 make -s -C "$REFDIR" >/dev/null
 
 tmp=$(mktemp -d /tmp/kafkapg-bench.XXXXXX)
@@ -61,4 +64,18 @@ if [ -z "$only" ] || [ "$only" = log ]; then
 	echo "## Produce, consume, end-to-end latency, memory, Metadata ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
 	bench/bin/bench_log "127.0.0.1:$kport" "$refaddr" "$wpid" "$tmp"
+fi
+
+if [ -z "$only" ] || [ "$only" = durability ]; then
+	psql="$PGBIN/psql -X -qAt -h 127.0.0.1 -p $pgport -U postgres postgres"
+	# start from a clean page cache (the log table leaves gigabytes dirty)
+	$psql -c CHECKPOINT
+	sync
+	# scratch files next to PGDATA, on its file system, deleted afterwards
+	disk=$(bench/bin/bench_disk "$tmp" "$tmp/data")
+	[ -z "$only" ] && echo	# after the log table
+	echo "## Durability: acks=-1 produce against the disk ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	bench/bin/bench_durability "127.0.0.1:$kport" "$psql" "$tmp/data" "$disk"
+	echo
 fi

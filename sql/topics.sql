@@ -226,6 +226,15 @@ RESET ROLE;
 DROP ROLE regress_kafkapg_topics;
 SELECT count(*) AS events_topics FROM kafkapg.topics WHERE topic = 'events';
 
+-- Durability: the view reports the WAL kept for crash recovery; nothing is
+-- in recovery on a primary, and no synchronous standby is configured here.
+SELECT in_recovery, synchronous_standbys, insert_lsn >= redo_lsn AS insert_after_redo,
+       retained_wal_bytes = pg_wal_lsn_diff(insert_lsn, redo_lsn) AS retained_matches,
+       durable_lsn IS NULL OR durable_lsn <= insert_lsn AS durable_not_ahead
+FROM kafkapg.durability;
+SELECT log_end_offset = high_watermark AS all_durable, leader_epoch
+FROM kafkapg.partitions ORDER BY topic, partition LIMIT 1;
+
 -- Clean up: delete every topic, then drop the extension.
 SELECT count(kafkapg.delete_topic(topic)) AS deleted FROM kafkapg.topics;
 SELECT count(*) AS topics FROM kafkapg.topics;

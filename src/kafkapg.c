@@ -36,7 +36,8 @@ register_workers(void)
 		memset(&worker, 0, sizeof(worker));
 		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
 			BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		/* hot standbys serve Metadata and Fetch too */
+		worker.bgw_start_time = BgWorkerStart_ConsistentState;
 		worker.bgw_restart_time = 1;
 		snprintf(worker.bgw_library_name, BGW_MAXLEN, "kafkapg");
 		snprintf(worker.bgw_function_name, BGW_MAXLEN, "kp_worker_main");
@@ -45,6 +46,23 @@ register_workers(void)
 		worker.bgw_main_arg = Int32GetDatum(i);
 		RegisterBackgroundWorker(&worker);
 	}
+}
+
+/* The WAL flusher (wal/flusher.c): primary only, no database connection. */
+static void
+register_flusher(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "kafkapg");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "kp_flusher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "kafkapg wal flusher");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "kafkapg wal flusher");
+	RegisterBackgroundWorker(&worker);
 }
 
 void
@@ -61,5 +79,6 @@ _PG_init(void)
 	kp_shmem_install_hooks();
 	kp_extension_watch_install();
 	kp_topics_install_callbacks();
+	register_flusher();
 	register_workers();
 }

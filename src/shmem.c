@@ -57,6 +57,14 @@ kp_shmem_startup(void)
 		SpinLockInit(&kp_shared->mutex);
 		pg_atomic_init_u32(&kp_shared->extension_generation, 0);
 		pg_atomic_init_u32(&kp_shared->fault_api_key, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.flush_request, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.durable_lsn, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.flush_waiters, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.cycles, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.segment_syncs, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.sync_rep_waits, 0);
+		pg_atomic_init_u64(&kp_shared->flusher.last_cycle_us, 0);
+		pg_atomic_init_u32(&kp_shared->flusher.storage_failed, 0);
 		for (int i = 0; i < KP_MAX_WORKERS; i++)
 		{
 			pg_atomic_init_u32(&kp_shared->workers[i].connections, 0);

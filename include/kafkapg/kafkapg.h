@@ -11,7 +11,7 @@
 #ifndef KAFKAPG_KAFKAPG_H
 #define KAFKAPG_KAFKAPG_H
 
-#define KAFKAPG_VERSION		"0.2.0"
+#define KAFKAPG_VERSION		"0.3.0"
 #define KAFKAPG_EXTENSION	"kafkapg"
 
 #include "kafkapg/protocol/codec.h"

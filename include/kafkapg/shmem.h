@@ -32,9 +32,42 @@ typedef struct KpWorkerSlot
 	pg_atomic_uint64 connections_closed_on_error;
 } KpWorkerSlot;
 
+/*
+ * The WAL flusher (wal/flusher.c): workers ask for a point to be made
+ * durable (flush_request, an LSN, only ever raised) and set their bit in
+ * flush_waiters; the flusher syncs the segment files appended to, flushes
+ * the WAL, waits for synchronous standbys, publishes durable_lsn and sets
+ * the latches of the waiters.
+ */
+typedef struct KpFlusherShared
+{
+	pg_atomic_uint64 flush_request;
+	pg_atomic_uint64 durable_lsn;
+	pg_atomic_uint64 flush_waiters;	/* bit i: broker worker i */
+	pg_atomic_uint64 cycles;
+	pg_atomic_uint64 segment_syncs;
+	pg_atomic_uint64 sync_rep_waits;
+	pg_atomic_uint64 last_cycle_us;
+	pg_atomic_uint32 storage_failed;	/* a segment sync failed: see flusher.c */
+	pid_t		pid;			/* under KpShared.mutex */
+	Latch	   *latch;
+} KpFlusherShared;
+
+/* The primary's broker as a standby learned it from kafkapg.leader */
+typedef struct KpLeaderInfo
+{
+	bool		known;
+	int32		node_id;
+	char		host[256];
+	int32		port;
+} KpLeaderInfo;
+
 typedef struct KpShared
 {
-	slock_t		mutex;			/* protects pid/latch/started_at/listening */
+	slock_t		mutex;			/* protects pid/latch/started_at/listening,
+								 * leader */
+	KpFlusherShared flusher;
+	KpLeaderInfo leader;
 	pg_atomic_uint32 extension_generation;	/* bumped by any CREATE/DROP EXTENSION */
 	pg_atomic_uint32 fault_api_key;	/* test hook: fail next request of key+1 */
 	KpWorkerSlot workers[KP_MAX_WORKERS];

@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "utils/elog.h"
 
 #include "kafkapg/broker/ddl.h"
@@ -44,6 +46,11 @@ kp_broker_create_topic(KpTopicSpec *spec, KpUuid *id, char **message)
 	KpCreateArg a = {spec};
 	int			sqlerrcode;
 
+	if (RecoveryInProgress())
+	{
+		*message = pstrdup("this broker is a standby: create topics on the primary");
+		return KP_ERR_NOT_CONTROLLER;
+	}
 	if (!kp_broker_run_ddl(create_in_xact, &a, "kafkapg: creating a topic", &sqlerrcode,
 						   message))
 	{

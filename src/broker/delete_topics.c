@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "kafkapg/broker/ddl.h"
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/protocol/errors.h"
@@ -49,6 +51,12 @@ delete_one(const char *name, const KpUuid *id, KpDeletableTopicResult *out)
 	}
 	out->name = pstrdup(t.name);
 	out->topic_id = t.id;
+	if (RecoveryInProgress())
+	{
+		out->error_code = KP_ERR_NOT_CONTROLLER;
+		out->error_message = pstrdup("this broker is a standby: delete topics on the primary");
+		return;
+	}
 	if (!kp_broker_run_ddl(delete_in_xact, &t, "kafkapg: deleting a topic", &sqlerrcode, &message))
 	{
 		out->error_code = sqlerrcode == ERRCODE_UNDEFINED_OBJECT

@@ -304,10 +304,11 @@ dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 							conn->peer, api->name, version)));
 		return !req.close_connection;
 	}
+	/* group commit: the response's chunks wait for this point (server.c) */
+	conn->queue_hold = req.hold_until;
 	ok = queue_response(conn, api, version, req.header.correlation_id, response, &req);
+	conn->queue_hold = 0;
 	unpin_slices(&req);			/* those not handed to the queue */
-	if (ok && req.hold_until > conn->hold_until)
-		conn->hold_until = req.hold_until;	/* group commit: see server.c */
 	return ok;
 }
 

@@ -54,14 +54,6 @@ resolve_topic(const KpFetchState *fs, const KpFetchTopic *ft, KpTopicInfo *t, in
 	return ft->topic != NULL && kp_topic_lookup(ft->topic, t);
 }
 
-static int16
-check_epoch(int32 requested, int32 current)
-{
-	if (requested < 0 || requested == current)
-		return KP_ERR_NONE;
-	return requested > current ? KP_ERR_UNKNOWN_LEADER_EPOCH : KP_ERR_FENCED_LEADER_EPOCH;
-}
-
 static void
 set_offsets(KpFetchPartitionData *out, const KpPartitionSnap *snap)
 {
@@ -89,7 +81,8 @@ read_partition(KpFetchState *fs, const KpTopicInfo *t, const KpFetchPartition *f
 	KpFileSlice *slice = kp_request_alloc(fs->req, sizeof(KpFileSlice));
 	KpReadStatus st;
 
-	out->error_code = check_epoch(fp->current_leader_epoch, kp_partition_leader_epoch(slot));
+	out->error_code = kp_check_leader_epoch(fp->current_leader_epoch,
+											kp_partition_leader_epoch(slot));
 	if (out->error_code != KP_ERR_NONE)
 		return;
 	if (fs->may_park)

@@ -22,6 +22,8 @@ static const KpHandler kp_handlers[] = {
 	{KP_API_API_VERSIONS, 0, 3, kp_handle_api_versions, kp_api_versions_error},
 	{KP_API_CREATE_TOPICS, 0, 7, kp_handle_create_topics, kp_create_topics_error},
 	{KP_API_DELETE_TOPICS, 0, 6, kp_handle_delete_topics, kp_delete_topics_error},
+	{KP_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, kp_handle_offset_for_leader_epoch,
+	kp_offset_for_leader_epoch_error},
 	{KP_API_DESCRIBE_CLUSTER, 0, 1, kp_handle_describe_cluster, kp_describe_cluster_error},
 };
 

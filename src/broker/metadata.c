@@ -17,9 +17,12 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "kafkapg/broker/ddl.h"
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/catalog/cluster.h"
+#include "kafkapg/shmem.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
@@ -43,31 +46,42 @@ wants_all_topics(const KpRequest *req, const KpMetadataRequest *rq)
 	return rq->topics_count < 0 || (req->version == 0 && rq->topics_count == 0);
 }
 
+/*
+ * The leader (this broker, or on a hot standby the primary named in
+ * kafkapg.leader) and, on a standby with its own node id, this broker as a
+ * follower replica.
+ */
+static KpLeaderInfo leader;
+static int32 replicas[2];
+static int	nreplicas;
+
 static void
 fill_brokers(KpRequest *req, KpMetadataResponse *rs)
 {
-	KpMetadataResponseBroker *b = kp_request_alloc(req, sizeof(*b));
+	KpMetadataResponseBroker *b = kp_request_alloc(req, sizeof(*b) * 2);
 
-	b->node_id = kp_node_id;
-	b->host = pstrdup(kp_guc_advertised_host());
-	b->port = kp_guc_advertised_port();
-	b->rack = NULL;
+	kp_cluster_leader(&leader);
+	replicas[0] = leader.node_id;
+	nreplicas = 1;
+	b[0].node_id = leader.node_id;
+	b[0].host = pstrdup(leader.host);
+	b[0].port = leader.port;
+	b[0].rack = NULL;
+	if (leader.node_id != kp_node_id)
+	{
+		b[1].node_id = kp_node_id;
+		b[1].host = pstrdup(kp_guc_advertised_host());
+		b[1].port = kp_guc_advertised_port();
+		b[1].rack = NULL;
+		replicas[nreplicas++] = kp_node_id;
+	}
 	rs->brokers = b;
-	rs->brokers_count = 1;
+	rs->brokers_count = nreplicas;
 	rs->cluster_id = kp_cluster_id[0] != '\0' ? kp_cluster_id : NULL;
-	rs->controller_id = kp_node_id;
+	rs->controller_id = leader.node_id;
 }
 
-static const int32 *
-this_node(void)
-{
-	static int32 node;
-
-	node = kp_node_id;
-	return &node;
-}
-
-/* Describes a live topic: every partition led by this broker. */
+/* Describes a live topic: every partition led by the leader. */
 static void
 describe_topic(KpRequest *req, const KpTopicInfo *t, KpMetadataResponseTopic *out)
 {
@@ -84,12 +98,12 @@ describe_topic(KpRequest *req, const KpTopicInfo *t, KpMetadataResponseTopic *ou
 		KpMetadataResponsePartition *p = &parts[i];
 
 		p->partition_index = i;
-		p->leader_id = kp_node_id;
-		p->leader_epoch = kp_partition_at(t->first_slot + i)->leader_epoch;
-		p->replica_nodes = (int32 *) this_node();
-		p->replica_nodes_count = 1;
-		p->isr_nodes = (int32 *) this_node();
-		p->isr_nodes_count = 1;
+		p->leader_id = leader.node_id;
+		p->leader_epoch = kp_partition_leader_epoch(t->first_slot + i);
+		p->replica_nodes = replicas;
+		p->replica_nodes_count = nreplicas;
+		p->isr_nodes = replicas;
+		p->isr_nodes_count = nreplicas;
 		p->offline_replicas_count = 0;
 	}
 }
@@ -119,8 +133,8 @@ auto_create(KpRequest *req, const KpMetadataRequest *rq, const char *name, KpTop
 	KpUuid		id;
 	char	   *message;
 
-	if (!kp_auto_create_topics || !rq->allow_auto_topic_creation)
-		return false;
+	if (!kp_auto_create_topics || !rq->allow_auto_topic_creation || RecoveryInProgress())
+		return false;			/* a standby creates nothing */
 	spec.name = name;
 	spec.partitions = kp_num_partitions;
 	if (!kp_topic_check(&spec, &v))

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
@@ -230,9 +232,17 @@ kp_handle_produce(KpRequest *req, const void *request, void *response)
 	const KpProduceRequest *rq = request;
 	bool		acks_ok = rq->acks == 0 || rq->acks == 1 || rq->acks == -1;
 
-	fill_response(req, rq, response, acks_ok ? KP_ERR_NONE : KP_ERR_INVALID_REQUIRED_ACKS);
-	if (rq->acks != -1)
-		req->hold_until = 0;	/* only acks=-1 waits for the WAL flush */
+	int16		error = !acks_ok ? KP_ERR_INVALID_REQUIRED_ACKS
+		: RecoveryInProgress() ? KP_ERR_NOT_LEADER_OR_FOLLOWER	/* a standby */
+		: KP_ERR_NONE;
+
+	fill_response(req, rq, response, error);
+	if (rq->acks != -1 && req->hold_until != 0)
+	{
+		/* consumers see it once durable; only acks=-1 waits for that */
+		(void) kp_request_durable(req->hold_until, false);
+		req->hold_until = 0;
+	}
 	if (rq->acks == 0)
 	{
 		req->no_response = true;

@@ -39,6 +39,7 @@
 #include "kafkapg/net/server.h"
 #include "kafkapg/shmem.h"
 #include "kafkapg/storage/segment.h"
+#include "kafkapg/storage/storage.h"
 
 #define KP_EXTENSION_POLL_MS 5000
 
@@ -123,12 +124,15 @@ wait_for_extension(void)
 	}
 }
 
-/* Group commit: one WAL flush for every acks=-1 append of a loop pass. */
+/*
+ * Group commit: one request to the WAL flusher for every acks=-1 append of
+ * a loop pass; held responses go out when it has made them durable (it
+ * sets our latch).  The event loop never waits for the disk.
+ */
 static uint64
-flush_wal(uint64 upto)
+request_durable(uint64 upto)
 {
-	XLogFlush((XLogRecPtr) upto);
-	return upto;
+	return kp_request_durable(upto, true);
 }
 
 /* keep_serving callback: re-checks the catalog only after extension DDL. */
@@ -141,6 +145,14 @@ extension_still_there(void)
 		return true;
 	seen_generation = gen;
 	return kp_catalog_extension_ready();
+}
+
+/* Once a second: close idle segment files; follow the primary if a standby. */
+static void
+tick(void)
+{
+	kp_segments_sweep();
+	kp_catalog_standby_tick();
 }
 
 static void
@@ -163,6 +175,9 @@ serve(KpServer *srv)
 			(errmsg("kafkapg broker %d listening on \"%s\" port %d, advertised as %s:%d, cluster id %s",
 					worker_index + 1, kp_listen_addresses, kp_port,
 					kp_guc_advertised_host(), kp_guc_advertised_port(), kp_cluster_id)));
+	if (worker_index == 0)
+		kp_catalog_register_leader();
+	kp_catalog_standby_tick();	/* a standby learns the leader at once */
 	kp_server_run(srv);
 	set_listening(false);
 	ereport(LOG,
@@ -193,8 +208,8 @@ kp_worker_main(Datum arg)
 				   kp_dispatch_frame, extension_still_there);
 	srv.on_retry = kp_dispatch_retry;
 	srv.parked_until = kp_dispatch_parked_until;
-	srv.on_tick = kp_segments_sweep;
-	srv.release_holds = flush_wal;
+	srv.on_tick = tick;
+	srv.release_holds = request_durable;
 	for (;;)
 	{
 		wait_for_extension();

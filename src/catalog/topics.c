@@ -33,6 +33,7 @@
 #include "utils/memutils.h"
 
 #include "kafkapg/catalog/topics.h"
+#include "kafkapg/wal/wal.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/storage/segment.h"
@@ -332,6 +333,8 @@ apply_commit(KpPendingDdl *d)
 	else if (kp_registry_remove(&d->id, NULL))
 	{
 		kp_segments_sweep();
+		/* standbys remove the files when they replay this */
+		kp_wal_log_drop(&d->id);
 		kp_storage_remove_topic_files(&d->id);
 	}
 }

@@ -181,8 +181,8 @@ static void
 emit_partition(ReturnSetInfo *rsinfo, const KpTopicInfo *t, int32 i)
 {
 	KpPartitionSnap s;
-	Datum		values[8];
-	bool		nulls[8] = {0};
+	Datum		values[10];
+	bool		nulls[10] = {0};
 
 	kp_partition_snapshot(t->first_slot + i, &s);
 	values[0] = CStringGetTextDatum(t->name);
@@ -194,6 +194,10 @@ emit_partition(ReturnSetInfo *rsinfo, const KpTopicInfo *t, int32 i)
 	values[6] = Int32GetDatum(s.segments);
 	values[7] = TimestampTzGetDatum(s.last_append_at);
 	nulls[7] = s.last_append_at == 0;
+	values[8] = Int64GetDatum(s.log_end_offset);
+	values[9] = Int32GetDatum(s.leader_epoch);
+	/* 0.2.0 declared the first eight columns: the server may be mid-upgrade */
+	Assert(rsinfo->setDesc->natts == 8 || rsinfo->setDesc->natts == 10);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 

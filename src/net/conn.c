@@ -152,10 +152,21 @@ kp_conn_compact(KpConn *conn)
 	conn->inpos = 0;
 }
 
+/* Is there output that may be written now? */
+bool
+kp_conn_writable(KpConn *conn, uint64 released)
+{
+	return conn->out_head != NULL && conn->out_head->hold <= released;
+}
+
 static KpOutChunk *
 new_chunk(KpConn *conn, size_t len)
 {
 	KpOutChunk *c = MemoryContextAllocZero(conn->cxt, sizeof(KpOutChunk));
+
+	c->hold = conn->queue_hold;
+	if (c->hold > conn->hold_until)
+		conn->hold_until = c->hold;
 
 	c->len = len;
 	c->fd = -1;
@@ -241,7 +252,7 @@ send_file_chunk(KpConn *conn, KpOutChunk *c)
 
 /* sendmsg for the memory chunks at the head; bytes written or -1 (errno). */
 static ssize_t
-send_memory_chunks(KpConn *conn)
+send_memory_chunks(KpConn *conn, uint64 released)
 {
 	struct iovec iov[KP_IOV_MAX];
 	struct msghdr msg;
@@ -249,13 +260,14 @@ send_memory_chunks(KpConn *conn)
 	int			flags = MSG_NOSIGNAL;
 	KpOutChunk *c;
 
-	for (c = conn->out_head; c != NULL && c->fd < 0 && n < KP_IOV_MAX; c = c->next)
+	for (c = conn->out_head; c != NULL && c->fd < 0 && c->hold <= released && n < KP_IOV_MAX;
+		 c = c->next)
 	{
 		iov[n].iov_base = c->data + c->sent;
 		iov[n].iov_len = c->len - c->sent;
 		n++;
 	}
-	if (c != NULL && c->fd >= 0)
+	if (c != NULL && c->fd >= 0 && c->hold <= released)
 		flags |= MSG_MORE;		/* file data follows */
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
@@ -265,16 +277,17 @@ send_memory_chunks(KpConn *conn)
 }
 
 /*
- * Writes queued output until done or the socket would block.  Returns false
- * if the connection failed.
+ * Writes queued output until done, until a chunk held beyond 'released'
+ * (group commit: its response waits for the WAL flusher), or until the
+ * socket would block.  Returns false if the connection failed.
  */
 bool
-kp_conn_flush(KpConn *conn)
+kp_conn_flush(KpConn *conn, uint64 released)
 {
-	while (conn->out_head != NULL)
+	while (kp_conn_writable(conn, released))
 	{
 		KpOutChunk *c = conn->out_head;
-		ssize_t		w = c->fd >= 0 ? send_file_chunk(conn, c) : send_memory_chunks(conn);
+		ssize_t		w = c->fd >= 0 ? send_file_chunk(conn, c) : send_memory_chunks(conn, released);
 
 		if (w < 0)
 		{

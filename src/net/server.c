@@ -22,11 +22,13 @@
  * partition they wait for sets the latch) and when their time is up; the
  * wait timeout is the nearest such time.
  *
- * Group commit: a response may be held (conn->hold_until, e.g. the WAL LSN
- * an acks=-1 produce needs flushed).  Held output is not written; once per
- * loop pass, before waiting, the server asks release_holds() once for the
- * largest point any connection waits for (one WAL flush for everything
- * appended in the pass) and then writes every connection it released.
+ * Group commit: a response may be held (its output chunks carry a hold, e.g.
+ * the WAL LSN an acks=-1 produce needs durable; conn->hold_until is the
+ * largest).  Held output is not written, and a connection is not watched
+ * for WRITEABLE for it; once per loop pass, before waiting, the server asks
+ * release_holds() once for the largest point any connection waits for (one
+ * request to the WAL flusher for everything appended in the pass) and then
+ * writes, in order, every response that point released.
  *
  * Closed connections are unlinked at the end of the pass, since later
  * events of the same pass may still name them.  Single process, no locks;
@@ -73,14 +75,17 @@ input_held(KpConn *conn)
 }
 
 static uint32
-wanted_events(KpConn *conn)
+wanted_events(KpServer *srv, KpConn *conn)
 {
+	/* output held for group commit cannot be written: never wait for that */
+	bool		can_write = kp_conn_writable(conn, srv->released);
+
 	if (conn->closing)
-		return WL_SOCKET_WRITEABLE;
+		return can_write ? WL_SOCKET_WRITEABLE : WL_SOCKET_CLOSED;
 	if (input_held(conn))
-		return conn->out_bytes > 0 ? WL_SOCKET_WRITEABLE : WL_SOCKET_CLOSED;
-	if (conn->out_bytes == 0)
-		return WL_SOCKET_READABLE;
+		return can_write ? WL_SOCKET_WRITEABLE : WL_SOCKET_CLOSED;
+	if (!can_write)
+		return conn->out_bytes >= KP_OUTPUT_HIGH_WATER ? WL_SOCKET_CLOSED : WL_SOCKET_READABLE;
 	if (conn->out_bytes >= KP_OUTPUT_HIGH_WATER)
 		return WL_SOCKET_WRITEABLE;
 	return WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE;
@@ -105,7 +110,7 @@ rebuild_wait_set(KpServer *srv)
 
 		if (conn->closed)
 			continue;
-		conn->wes_events = wanted_events(conn);
+		conn->wes_events = wanted_events(srv, conn);
 		conn->wes_pos = AddWaitEventToSet(srv->wes, conn->wes_events, conn->sock,
 										  NULL, conn);
 	}
@@ -115,7 +120,7 @@ rebuild_wait_set(KpServer *srv)
 static void
 update_interest(KpServer *srv, KpConn *conn)
 {
-	uint32		want = wanted_events(conn);
+	uint32		want = wanted_events(srv, conn);
 
 	if (conn->closed || conn->wes_pos < 0 || srv->wes_dirty || want == conn->wes_events)
 		return;
@@ -238,9 +243,9 @@ process_frames(KpServer *srv, KpConn *conn)
 static void
 flush_conn(KpServer *srv, KpConn *conn)
 {
-	if (conn->closed || conn->hold_until > srv->released)
+	if (conn->closed)
 		return;
-	if (!kp_conn_flush(conn) || (conn->closing && conn->out_bytes == 0))
+	if (!kp_conn_flush(conn, srv->released) || (conn->closing && conn->out_bytes == 0))
 		kp_server_close_conn(srv, conn);
 }
 
@@ -359,9 +364,10 @@ release_held(KpServer *srv)
 	{
 		KpConn	   *conn = dlist_container(KpConn, node, it.cur);
 
-		if (conn->closed || conn->hold_until == 0 || conn->hold_until > srv->released)
+		if (conn->closed || conn->hold_until == 0)
 			continue;
-		conn->hold_until = 0;
+		if (conn->hold_until <= srv->released)
+			conn->hold_until = 0;
 		flush_conn(srv, conn);
 		update_interest(srv, conn);
 	}

@@ -27,6 +27,8 @@ static const KpApiSchema kp_apis[] = {
 	&kp_desc_CreateTopicsRequest, &kp_desc_CreateTopicsResponse},
 	{KP_API_DELETE_TOPICS, "DeleteTopics", 0, 6, 4,
 	&kp_desc_DeleteTopicsRequest, &kp_desc_DeleteTopicsResponse},
+	{KP_API_OFFSET_FOR_LEADER_EPOCH, "OffsetForLeaderEpoch", 0, 4, 4,
+	&kp_desc_OffsetForLeaderEpochRequest, &kp_desc_OffsetForLeaderEpochResponse},
 	{KP_API_DESCRIBE_CLUSTER, "DescribeCluster", 0, 1, 0,
 	&kp_desc_DescribeClusterRequest, &kp_desc_DescribeClusterResponse},
 };

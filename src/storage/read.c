@@ -6,9 +6,9 @@
  *
  * A read takes a snapshot of the partition's offsets under its spinlock
  * and never looks past the high watermark (or the last stable offset for
- * read_committed), so it needs no other lock: bytes below the snapshot's
- * active size were fully written before they were published, and sealed
- * segments never change.  Files are found through this process's segment
+ * read_committed), so it needs no other lock: bytes below the high
+ * watermark's position were fully written (and made durable) before they
+ * were published, and sealed segments never change.  Files are found through this process's segment
  * cache (segment.c); a slice pins its file until the caller unpins it.
  *
  *-------------------------------------------------------------------------
@@ -103,10 +103,15 @@ whole_batches(const KpSegment *seg, int64 start, int64 len)
 	return best > start ? best - start : len;
 }
 
-/* End of readable bytes in segment i under the snapshot. */
+/*
+ * End of readable bytes in a segment under the snapshot: readers stop at
+ * the high watermark's position, bytes beyond it are not durable yet.
+ */
 static int64
 segment_end(const KpSegment *seg, const KpPartitionSnap *snap)
 {
+	if (seg->base == snap->read_base)
+		return snap->read_size;
 	return seg->base == snap->active_base ? snap->active_size : seg->size;
 }
 
@@ -139,8 +144,8 @@ locate(KpPartCache *pc, const KpPartitionSnap *snap, int64 offset,
 		int64		start;
 		int			rc;
 
-		if (seg->base > snap->active_base)
-			break;				/* created after our snapshot */
+		if (seg->base > snap->read_base)
+			break;				/* beyond the high watermark */
 		if (!prepare_segment(pc, seg, snap))
 			return -1;
 		start = offset > seg->base ? kp_segment_index_lookup(seg, offset) : 0;
@@ -303,7 +308,7 @@ kp_log_offset_for_time(const KpTopicInfo *topic, int32 partition, int64 timestam
 		KpSegment  *seg = &pc->segs[i];
 		int64		off;
 
-		if (seg->base > snap.active_base || seg->base >= snap.high_watermark)
+		if (seg->base > snap.read_base || seg->base >= snap.high_watermark)
 			break;
 		if (!prepare_segment(pc, seg, &snap))
 			return -1;
@@ -325,4 +330,109 @@ kp_pread_file(KpFileSlice *slice, void *buf)
 	kp_file_unpin(slice->file);
 	slice->file = NULL;
 	return ok;
+}
+
+/* The header of the batch at pos, or false (end of segment, I/O error). */
+static bool
+header_at(const KpSegment *seg, int64 pos, int64 end, KpBatchHeader *h)
+{
+	uint8		buf[KP_BATCH_HEADER_SIZE];
+
+	if (pos + KP_BATCH_HEADER_SIZE > end ||
+		!kp_pread_full(seg->log->fd, buf, sizeof(buf), pos))
+		return false;
+	return kp_batch_read_header(buf, sizeof(buf), h);
+}
+
+/*
+ * In segment seg, the first batch whose leader epoch is above epoch: its
+ * base offset, or -1 if none.  *floor gets the epoch of the last batch at
+ * or below it.  The index narrows the scan: epochs never decrease along
+ * the log.
+ */
+static int64
+first_above_in_segment(const KpSegment *seg, int64 end, int32 epoch, int32 *floor)
+{
+	int			lo = 0,
+				hi = seg->nindex - 1;
+	int64		pos = 0;
+	KpBatchHeader h;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (header_at(seg, seg->index[mid].position, end, &h) &&
+			h.partition_leader_epoch <= epoch)
+		{
+			pos = seg->index[mid].position;
+			lo = mid + 1;
+		}
+		else
+			hi = mid - 1;
+	}
+	while (header_at(seg, pos, end, &h))
+	{
+		if (h.partition_leader_epoch > epoch)
+			return h.base_offset;
+		*floor = h.partition_leader_epoch;
+		pos += KP_BATCH_LOG_OVERHEAD + (int64) h.batch_length;
+	}
+	return -1;
+}
+
+/*
+ * OffsetForLeaderEpoch for one partition, as Kafka's leader answers it:
+ * for the current epoch, the log end offset; for an older epoch, the start
+ * offset of the first later epoch (the end of the requested one) and the
+ * largest epoch at or below the requested one; for an epoch newer than
+ * the current one, -1/-1.  Returns false on an I/O error.
+ */
+bool
+kp_log_epoch_end(const KpTopicInfo *topic, int32 partition, int32 epoch,
+				 int32 *epoch_out, int64 *end_out)
+{
+	int32		slot = topic->first_slot + partition;
+	KpPartitionSnap snap;
+	KpPartCache *pc;
+	int32		floor = -1;
+	int64		found = -1;
+
+	kp_partition_snapshot(slot, &snap);
+	*epoch_out = -1;
+	*end_out = -1;
+	if (epoch > snap.leader_epoch || epoch < 0)
+		return true;
+	if (epoch == snap.leader_epoch)
+	{
+		*epoch_out = epoch;
+		*end_out = snap.log_end_offset;
+		return true;
+	}
+	pc = kp_segments_get(slot, &topic->id, partition, snap.seg_generation);
+	for (int i = 0; i < pc->nsegs && found < 0; i++)
+	{
+		KpSegment  *seg = &pc->segs[i];
+		KpSegment  *next = i + 1 < pc->nsegs ? &pc->segs[i + 1] : NULL;
+		KpBatchHeader h;
+
+		if (seg->base > snap.active_base)
+			break;
+		if (!prepare_segment(pc, seg, &snap))
+			return false;
+		/* skip a segment when the next one still starts at or below epoch */
+		if (next != NULL && next->base <= snap.active_base)
+		{
+			if (!prepare_segment(pc, next, &snap))
+				return false;
+			if (header_at(next, 0, next->base == snap.active_base ? snap.active_size : next->size,
+						  &h) && h.partition_leader_epoch <= epoch)
+				continue;
+		}
+		found = first_above_in_segment(seg, seg->base == snap.active_base ? snap.active_size
+									   : seg->size, epoch, &floor);
+	}
+	*end_out = found >= 0 ? found : snap.log_end_offset;
+	*epoch_out = floor >= 0 ? floor : epoch;
+	return true;
 }

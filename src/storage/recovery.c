@@ -108,12 +108,12 @@ indexes_missing(KpSegFiles *f)
 
 static void
 recover_sealed(const KpUuid *id, int32 partition, int64 base, int32 interval,
-			   KpPartition *p)
+			   KpPartition *p, bool read_only)
 {
 	KpSegFiles	f;
 
 	open_segment_files(id, partition, base, &f);
-	if (indexes_missing(&f))
+	if (!read_only && indexes_missing(&f))
 	{
 		KpIndexBuilder b;
 
@@ -128,10 +128,22 @@ recover_sealed(const KpUuid *id, int32 partition, int64 base, int32 interval,
 	close_segment_files(&f);
 }
 
-/* Scans the active segment, truncates a torn tail, rebuilds its indexes. */
+static int32
+entries_in(int fd, size_t esize)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (int32) (st.st_size / esize) : 0;
+}
+
+/*
+ * Scans the active segment, truncates a torn tail, rebuilds its indexes.
+ * read_only (a hot standby, where redo writes the files): only reads, and
+ * stops at the end of the last whole batch.
+ */
 static void
 recover_active(const KpUuid *id, int32 partition, int64 base, int32 interval,
-			   KpPartition *p)
+			   KpPartition *p, bool read_only)
 {
 	KpSegFiles	f;
 	KpIndexBuilder b;
@@ -140,7 +152,12 @@ recover_active(const KpUuid *id, int32 partition, int64 base, int32 interval,
 	open_segment_files(id, partition, base, &f);
 	kp_index_builder_init(&b, base, interval);
 	end = kp_index_scan_segment(f.log, f.size, &b);
-	if (end < f.size)
+	if (read_only)
+	{
+		b.nindex = Min(b.nindex, entries_in(f.index, sizeof(KpIndexEntry)));
+		b.ntimes = Min(b.ntimes, entries_in(f.time, sizeof(KpTimeEntry)));
+	}
+	else if (end < f.size)
 	{
 		ereport(LOG,
 				(errmsg("kafkapg: truncating torn tail of partition %d segment %lld from %lld to %lld bytes",
@@ -150,7 +167,8 @@ recover_active(const KpUuid *id, int32 partition, int64 base, int32 interval,
 					(errcode_for_file_access(),
 					 errmsg("could not truncate segment %lld: %m", (long long) base)));
 	}
-	write_indexes(&b, &f, base);
+	if (!read_only)
+		write_indexes(&b, &f, base);
 	p->size_bytes += end;
 	p->active_base = base;
 	p->active_size = end;
@@ -172,10 +190,12 @@ recover_active(const KpUuid *id, int32 partition, int64 base, int32 interval,
 
 /*
  * Rebuilds the shared state of partition slot from its directory.  The
- * slot has been reset (empty log) by the registry.
+ * slot has been reset (empty log) by the registry.  read_only on a hot
+ * standby: nothing is written (redo owns the files there).
  */
 void
-kp_partition_recover(int32 slot, const KpUuid *id, int32 partition, const KpTopicConfig *config)
+kp_partition_recover(int32 slot, const KpUuid *id, int32 partition, const KpTopicConfig *config,
+					 bool read_only)
 {
 	KpPartition *p = kp_partition_at(slot);
 	int64	   *bases;
@@ -184,12 +204,12 @@ kp_partition_recover(int32 slot, const KpUuid *id, int32 partition, const KpTopi
 	if (n == 0)
 		return;
 	for (int i = 0; i < n - 1; i++)
-		recover_sealed(id, partition, bases[i], config->index_interval_bytes, p);
-	recover_active(id, partition, bases[n - 1], config->index_interval_bytes, p);
+		recover_sealed(id, partition, bases[i], config->index_interval_bytes, p, read_only);
+	recover_active(id, partition, bases[n - 1], config->index_interval_bytes, p, read_only);
 	p->segments = n;
 	p->log_start_offset = bases[0];
-	p->high_watermark = p->log_end_offset;
-	p->last_stable_offset = p->log_end_offset;
+	/* what survived a restart is durable: WAL redo ran before us */
+	kp_hwm_set_all_durable_locked(p);
 	p->seg_generation++;
 	kp_segments_invalidate(slot);
 	pfree(bases);

@@ -20,9 +20,12 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+#include "access/xlogrecovery.h"
 #include "miscadmin.h"
 #include "storage/shmem.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
 
 #include "kafkapg/catalog/topics.h"
 #include "kafkapg/kafkapg.h"
@@ -31,6 +34,7 @@
 typedef struct KpRegistry
 {
 	Oid			loaded_ext_oid; /* extension the registry was loaded for */
+	bool		loaded_in_recovery; /* ... on a hot standby (read-only) */
 	int			partition_tranche;
 	int32		live_partitions;
 	KpTopic		topics[FLEXIBLE_ARRAY_MEMBER];
@@ -50,6 +54,7 @@ typedef struct KpIdEntry
 
 static KpRegistry *registry = NULL;
 static KpPartition *partitions = NULL;
+static pg_atomic_uint64 *dirty_bits = NULL;	/* one bit per partition slot */
 static HTAB *by_name = NULL;
 static HTAB *by_id = NULL;
 static LWLock *registry_lock = NULL;
@@ -61,11 +66,18 @@ registry_size(void)
 					mul_size(kp_max_topics, sizeof(KpTopic)));
 }
 
+static int
+dirty_words(void)
+{
+	return (kp_max_partitions + 63) / 64;
+}
+
 Size
 kp_storage_shmem_size(void)
 {
 	Size		sz = MAXALIGN(registry_size());
 
+	sz = add_size(sz, MAXALIGN(mul_size(dirty_words(), sizeof(pg_atomic_uint64))));
 	sz = add_size(sz, MAXALIGN(mul_size(kp_max_partitions, sizeof(KpPartition))));
 	sz = add_size(sz, hash_estimate_size(kp_max_topics, sizeof(KpNameEntry)));
 	sz = add_size(sz, hash_estimate_size(kp_max_topics, sizeof(KpIdEntry)));
@@ -112,6 +124,13 @@ kp_storage_shmem_init(void)
 	}
 	if (!found_p)
 		init_partitions();
+	dirty_bits = ShmemInitStruct("kafkapg dirty partitions",
+								 mul_size(dirty_words(), sizeof(pg_atomic_uint64)), &found_p);
+	if (!found_p)
+	{
+		for (int i = 0; i < dirty_words(); i++)
+			pg_atomic_init_u64(&dirty_bits[i], 0);
+	}
 	LWLockRegisterTranche(registry->partition_tranche, "kafkapg partition");
 
 	info.keysize = KP_TOPIC_NAME_MAX + 1;
@@ -130,6 +149,64 @@ kp_partition_at(int32 slot)
 {
 	Assert(slot >= 0 && slot < kp_max_partitions);
 	return &partitions[slot];
+}
+
+/*
+ * Marks a partition as appended to since the WAL flusher last synced it;
+ * called under its append_lock before the append's WAL record is made, so
+ * that a flush covering the record also finds the partition (durable.c).
+ */
+void
+kp_partition_mark_dirty(int32 slot)
+{
+	uint64		bit = UINT64CONST(1) << (slot % 64);
+
+	if ((pg_atomic_read_u64(&dirty_bits[slot / 64]) & bit) == 0)
+		pg_atomic_fetch_or_u64(&dirty_bits[slot / 64], bit);
+}
+
+/*
+ * Makes a new empty segment at base the active one (the caller holds the
+ * partition's append_lock and mutex): an append's roll, or redo of one.
+ */
+void
+kp_partition_start_segment_locked(KpPartition *p, int64 base, int64 now_ms)
+{
+	p->active_base = base;
+	p->active_size = 0;
+	p->active_reserved = 0;
+	p->active_created_ms = now_ms;
+	p->active_max_timestamp = -1;
+	p->active_index_entries = 0;
+	p->active_time_entries = 0;
+	p->active_last_index_pos = -1;
+	p->active_last_time_ts = -1;
+	if (p->segments == 0)
+		p->log_start_offset = base;
+	p->segments++;
+	p->seg_generation++;
+}
+
+/* Takes (and clears) the set of dirty partitions; returns their count. */
+int
+kp_partition_take_dirty(int32 *slots)
+{
+	int			n = 0;
+
+	for (int w = 0; w < dirty_words(); w++)
+	{
+		uint64		bits;
+
+		if (pg_atomic_read_u64(&dirty_bits[w]) == 0)
+			continue;
+		bits = pg_atomic_exchange_u64(&dirty_bits[w], 0);
+		for (int b = 0; bits != 0; b++, bits >>= 1)
+		{
+			if (bits & 1)
+				slots[n++] = w * 64 + b;
+		}
+	}
+	return n;
 }
 
 int
@@ -228,9 +305,14 @@ void
 kp_partition_snapshot(int32 slot, KpPartitionSnap *s)
 {
 	KpPartition *p = &partitions[slot];
+	uint64		durable = kp_durable_lsn();
 
 	s->slot = slot;
 	SpinLockAcquire(&p->mutex);
+	if (p->npending > 0)
+		kp_hwm_advance_locked(p, durable);
+	s->read_base = p->hwm_base;
+	s->read_size = p->hwm_size;
 	s->log_start_offset = p->log_start_offset;
 	s->log_end_offset = p->log_end_offset;
 	s->high_watermark = p->high_watermark;
@@ -293,15 +375,20 @@ reset_partition(KpPartition *p, const KpUuid *id, int32 topic_slot, int32 index)
 	p->topic_id = *id;
 	p->topic_slot = topic_slot;
 	p->index = index;
-	p->leader_epoch = 0;
+	p->leader_epoch = kp_current_leader_epoch();
 	p->log_start_offset = p->log_end_offset = 0;
 	p->high_watermark = p->last_stable_offset = 0;
+	p->hwm_base = p->hwm_size = 0;
+	p->npending = 0;
+	p->synced_base = -1;
+	p->synced_size = 0;
 	p->size_bytes = 0;
 	p->segments = 0;
 	p->last_append_at = 0;
 	p->max_timestamp = -1;
 	p->max_timestamp_offset = -1;
 	p->active_base = p->active_size = 0;
+	p->active_reserved = 0;
 	p->active_created_ms = 0;
 	p->active_max_timestamp = -1;
 	p->active_index_entries = p->active_time_entries = 0;
@@ -458,10 +545,28 @@ clear_registry(void)
 	registry->live_partitions = 0;
 }
 
-/* Loader callback: installs one catalog topic as live and recovers its logs. */
+/*
+ * The leader epoch of every partition: the PostgreSQL timeline minus one.
+ * Each promotion (and each point-in-time recovery) starts a new timeline,
+ * so the epoch grows exactly when the log's history may have forked, and
+ * a standby, which follows the primary's timeline, reports the same one.
+ */
+int32
+kp_current_leader_epoch(void)
+{
+	TimeLineID	tli;
+
+	if (RecoveryInProgress())
+		(void) GetXLogReplayRecPtr(&tli);
+	else
+		tli = GetWALInsertionTimeLine();
+	return tli > 0 ? (int32) tli - 1 : 0;
+}
+
+/* Installs one catalog topic as live and recovers its logs. */
 static void
-load_one(const char *name, const KpUuid *id, int32 nparts,
-		 const KpTopicConfig *config, TimestampTz created_at)
+install_loaded(const char *name, const KpUuid *id, int32 nparts,
+			   const KpTopicConfig *config, TimestampTz created_at, bool read_only)
 {
 	int32		ts = find_free_topic();
 	int32		first = ts < 0 ? -1 : find_free_slots(nparts);
@@ -475,31 +580,125 @@ load_one(const char *name, const KpUuid *id, int32 nparts,
 	registry->topics[ts].state = KP_TOPIC_LIVE;
 	registry->live_partitions += nparts;
 	for (int32 i = 0; i < nparts; i++)
-		kp_partition_recover(first + i, id, i, config);
+		kp_partition_recover(first + i, id, i, config, read_only);
+}
+
+static void
+load_one(const char *name, const KpUuid *id, int32 nparts,
+		 const KpTopicConfig *config, TimestampTz created_at)
+{
+	install_loaded(name, id, nparts, config, created_at, false);
+}
+
+static void
+load_one_standby(const char *name, const KpUuid *id, int32 nparts,
+				 const KpTopicConfig *config, TimestampTz created_at)
+{
+	install_loaded(name, id, nparts, config, created_at, true);
 }
 
 /*
  * Makes the registry reflect the catalog of the extension with OID ext_oid:
- * if it was loaded for another (or no) extension, it is cleared, filled
- * from kafkapg.topic, every partition's log is recovered from its segment
- * files, and directories of topics the catalog does not know are removed.
- * Must be called inside a transaction.
+ * if it was loaded for another (or no) extension, or before a promotion,
+ * it is cleared and filled from kafkapg.topic, every partition's log is
+ * recovered from its segment files, and (on a primary) directories of
+ * topics the catalog does not know are removed.  On a hot standby the
+ * files are only read.  Must be called inside a transaction.
  */
 void
 kp_storage_ensure_loaded(Oid ext_oid)
 {
-	if (registry->loaded_ext_oid == ext_oid)
+	bool		standby = RecoveryInProgress();
+
+	if (registry->loaded_ext_oid == ext_oid && registry->loaded_in_recovery == standby)
 		return;
 	LWLockAcquire(registry_lock, LW_EXCLUSIVE);
-	if (registry->loaded_ext_oid != ext_oid)
+	if (registry->loaded_ext_oid != ext_oid || registry->loaded_in_recovery != standby)
 	{
 		registry->loaded_ext_oid = InvalidOid;
 		clear_registry();
-		kp_catalog_load_topics(load_one);
-		kp_storage_remove_orphans();
+		kp_catalog_load_topics(standby ? load_one_standby : load_one);
+		if (!standby)
+			kp_storage_remove_orphans();
+		registry->loaded_in_recovery = standby;
 		registry->loaded_ext_oid = ext_oid;
 	}
 	LWLockRelease(registry_lock);
+}
+
+bool
+kp_storage_loaded_in_recovery(void)
+{
+	return registry->loaded_in_recovery && OidIsValid(registry->loaded_ext_oid);
+}
+
+/* A catalog row kept for kp_storage_refresh_standby() */
+typedef struct KpCatalogTopic
+{
+	char		name[KP_TOPIC_NAME_MAX + 1];
+	KpUuid		id;
+	int32		partitions;
+	KpTopicConfig config;
+	TimestampTz created_at;
+} KpCatalogTopic;
+
+static List *catalog_rows = NIL;
+static MemoryContext collect_cxt = NULL;	/* outlives the SPI call */
+
+static void
+collect_one(const char *name, const KpUuid *id, int32 nparts,
+			const KpTopicConfig *config, TimestampTz created_at)
+{
+	MemoryContext old = MemoryContextSwitchTo(collect_cxt);
+	KpCatalogTopic *c = palloc(sizeof(KpCatalogTopic));
+
+	strlcpy(c->name, name, sizeof(c->name));
+	c->id = *id;
+	c->partitions = nparts;
+	c->config = *config;
+	c->created_at = created_at;
+	catalog_rows = lappend(catalog_rows, c);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * On a hot standby, topics come and go by WAL replay of the catalog: loads
+ * the topics the registry lacks and drops those the catalog lost, keeping
+ * the rest (and their state, which redo moves) as they are.  Called by the
+ * broker workers about once a second; needs a transaction.
+ */
+void
+kp_storage_refresh_standby(void)
+{
+	bool	   *seen = palloc0(sizeof(bool) * kp_max_topics);
+	ListCell   *lc;
+
+	catalog_rows = NIL;
+	collect_cxt = CurrentMemoryContext;
+	kp_catalog_load_topics(collect_one);
+	LWLockAcquire(registry_lock, LW_EXCLUSIVE);
+	foreach(lc, catalog_rows)
+	{
+		KpCatalogTopic *c = lfirst(lc);
+		KpIdEntry  *e = hash_search(by_id, &c->id, HASH_FIND, NULL);
+
+		if (e == NULL)
+		{
+			install_loaded(c->name, &c->id, c->partitions, &c->config, c->created_at, true);
+			e = hash_search(by_id, &c->id, HASH_FIND, NULL);
+		}
+		if (e != NULL)
+			seen[e->slot] = true;
+	}
+	for (int32 i = 0; i < kp_max_topics; i++)
+	{
+		if (registry->topics[i].state == KP_TOPIC_LIVE && !seen[i])
+			free_topic(i);
+	}
+	LWLockRelease(registry_lock);
+	list_free_deep(catalog_rows);
+	catalog_rows = NIL;
+	pfree(seen);
 }
 
 /* Is there a live or pending topic with this id?  (orphan detection) */

@@ -4,15 +4,21 @@
  *	  The kafkapg WAL resource manager (custom rmgr id 171): logging
  *	  segment creation and appends, and their redo.
  *
- * An append is logged with its batch bytes before they are written to the
- * segment; redo writes the same bytes at the same position of the same
- * file, which is idempotent, so replaying a record whose bytes already
- * reached the file changes nothing.  Segment creation is logged too and
- * redone by creating (truncating) the same empty files, so a standby's and
- * a recovered server's directories follow the primary's.  Redo runs in the
- * startup process, before any broker worker loads the registry; it touches
- * files only.  Registered from _PG_init (shared_preload_libraries), as
- * PostgreSQL requires.
+ * An append is logged with its batch bytes and the index entries it adds
+ * before they are written to the segment; redo writes the same bytes at the
+ * same position of the same files, which is idempotent, so replaying a
+ * record whose bytes already reached the file changes nothing.  Segment
+ * creation (with the time entry sealing the previous segment) and the
+ * removal of a deleted topic's files are logged too, so a standby's and a
+ * recovered server's directories follow the primary's byte for byte.
+ *
+ * Redo runs in the startup process.  During crash recovery no broker
+ * worker has loaded the registry and redo touches files only; on a hot
+ * standby the workers serve reads meanwhile, and redo also moves the
+ * partition's shared state (storage/follow.c) under its append_lock, so
+ * Fetch sees each replayed batch.  The 0.2.0 record formats (_V1) are
+ * still replayed.  Registered from _PG_init (shared_preload_libraries),
+ * as PostgreSQL requires.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,7 +41,7 @@
 
 XLogRecPtr
 kp_wal_log_append(const KpUuid *topic_id, int32 partition, int64 base, int64 position,
-				  const uint8 *data, int32 len)
+				  const uint8 *data, int32 len, const KpXlIndexPlan *plan)
 {
 	KpXlAppend	xl;
 
@@ -45,6 +51,7 @@ kp_wal_log_append(const KpUuid *topic_id, int32 partition, int64 base, int64 pos
 	xl.seg.base = base;
 	xl.position = position;
 	xl.len = len;
+	xl.plan = *plan;
 	XLogBeginInsert();
 	XLogRegisterData((char *) &xl, sizeof(xl));
 	XLogRegisterData((char *) data, len);
@@ -52,17 +59,39 @@ kp_wal_log_append(const KpUuid *topic_id, int32 partition, int64 base, int64 pos
 }
 
 XLogRecPtr
-kp_wal_log_segment(const KpUuid *topic_id, int32 partition, int64 base)
+kp_wal_log_segment(const KpXlSegment *xl)
 {
-	KpXlSegmentRef xl;
+	XLogBeginInsert();
+	XLogRegisterData((char *) xl, sizeof(KpXlSegment));
+	return XLogInsert(KP_RMGR_ID, XLOG_KP_SEGMENT);
+}
 
-	memset(&xl, 0, sizeof(xl));
+void
+kp_wal_log_drop(const KpUuid *topic_id)
+{
+	KpXlDrop	xl;
+
 	xl.topic_id = *topic_id;
-	xl.partition = partition;
-	xl.base = base;
 	XLogBeginInsert();
 	XLogRegisterData((char *) &xl, sizeof(xl));
-	return XLogInsert(KP_RMGR_ID, XLOG_KP_SEGMENT);
+	(void) XLogInsert(KP_RMGR_ID, XLOG_KP_DROP);
+}
+
+/* Writes an append's index entries; false (errno) if a write failed. */
+bool
+kp_index_plan_write(int index_fd, int time_fd, const KpXlIndexPlan *plan)
+{
+	bool		ok = true;
+
+	if (plan->index_slot >= 0)
+		ok = index_fd >= 0 &&
+			kp_pwrite_full(index_fd, &plan->index, sizeof(KpIndexEntry),
+						   (off_t) sizeof(KpIndexEntry) * plan->index_slot);
+	if (ok && plan->time_slot >= 0)
+		ok = time_fd >= 0 &&
+			kp_pwrite_full(time_fd, &plan->time, sizeof(KpTimeEntry),
+						   (off_t) sizeof(KpTimeEntry) * plan->time_slot);
+	return ok;
 }
 
 /* Creates the data, topic and partition directories if missing. */
@@ -87,6 +116,15 @@ fail:
 					seg->partition)));
 }
 
+static void
+redo_write_failed(const KpXlSegmentRef *seg)
+{
+	ereport(PANIC,
+			(errcode_for_file_access(),
+			 errmsg("kafkapg redo could not write partition %d segment %lld: %m",
+					seg->partition, (long long) seg->base)));
+}
+
 static int
 redo_open(const KpXlSegmentRef *seg, const char *suffix, int flags)
 {
@@ -102,28 +140,87 @@ redo_open(const KpXlSegmentRef *seg, const char *suffix, int flags)
 	return fd;
 }
 
+/*
+ * Segment creation.  An existing file is kept as it is (not truncated): on
+ * a hot standby a broker worker may be reading it while an older record is
+ * replayed again after a restart, and the appends that follow rewrite
+ * their bytes anyway.
+ */
 static void
-redo_segment(const KpXlSegmentRef *seg)
+redo_segment(const KpXlSegment *xl)
 {
-	redo_dirs(seg);
-	close(redo_open(seg, "index", O_TRUNC));
-	close(redo_open(seg, "timeindex", O_TRUNC));
-	close(redo_open(seg, "log", O_TRUNC));
+	KpPartition *p;
+
+	redo_dirs(&xl->seg);
+	p = kp_follow_begin(&xl->seg.topic_id, xl->seg.partition);
+	if (xl->seal_slot >= 0)
+	{
+		KpXlSegmentRef old = xl->seg;
+		int			fd;
+
+		old.base = xl->sealed_base;
+		fd = redo_open(&old, "timeindex", 0);
+		if (!kp_pwrite_full(fd, &xl->seal, sizeof(KpTimeEntry),
+							(off_t) sizeof(KpTimeEntry) * xl->seal_slot))
+			redo_write_failed(&old);
+		close(fd);
+	}
+	close(redo_open(&xl->seg, "index", 0));
+	close(redo_open(&xl->seg, "timeindex", 0));
+	close(redo_open(&xl->seg, "log", 0));
+	if (p != NULL)
+		kp_follow_segment(p, xl->seg.base);
+}
+
+static void
+redo_segment_v1(const KpXlSegmentRef *seg)
+{
+	KpXlSegment xl;
+
+	memset(&xl, 0, sizeof(xl));
+	xl.seg = *seg;
+	xl.sealed_base = -1;
+	xl.seal_slot = -1;
+	redo_segment(&xl);
 }
 
 static void
 redo_append(const KpXlAppend *xl, const uint8 *data)
 {
+	KpPartition *p;
 	int			fd;
 
 	redo_dirs(&xl->seg);
+	p = kp_follow_begin(&xl->seg.topic_id, xl->seg.partition);
 	fd = redo_open(&xl->seg, "log", 0);
 	if (!kp_pwrite_full(fd, data, xl->len, xl->position))
-		ereport(PANIC,
-				(errcode_for_file_access(),
-				 errmsg("kafkapg redo could not write partition %d segment %lld: %m",
-						xl->seg.partition, (long long) xl->seg.base)));
+		redo_write_failed(&xl->seg);
 	close(fd);
+	if (xl->plan.index_slot >= 0 || xl->plan.time_slot >= 0)
+	{
+		int			ifd = redo_open(&xl->seg, "index", 0);
+		int			tfd = redo_open(&xl->seg, "timeindex", 0);
+
+		if (!kp_index_plan_write(ifd, tfd, &xl->plan))
+			redo_write_failed(&xl->seg);
+		close(ifd);
+		close(tfd);
+	}
+	if (p != NULL)
+		kp_follow_append(p, xl, data);
+}
+
+static void
+redo_append_v1(const KpXlAppendV1 *v1, const uint8 *data)
+{
+	KpXlAppend	xl;
+
+	memset(&xl, 0, sizeof(xl));
+	xl.seg = v1->seg;
+	xl.position = v1->position;
+	xl.len = v1->len;
+	xl.plan.index_slot = xl.plan.time_slot = -1;
+	redo_append(&xl, data);
 }
 
 static void
@@ -138,7 +235,17 @@ kp_rmgr_redo(XLogReaderState *record)
 			redo_append((KpXlAppend *) data, (const uint8 *) data + sizeof(KpXlAppend));
 			break;
 		case XLOG_KP_SEGMENT:
-			redo_segment((KpXlSegmentRef *) data);
+			redo_segment((KpXlSegment *) data);
+			break;
+		case XLOG_KP_DROP:
+			kp_follow_drop(&((KpXlDrop *) data)->topic_id);
+			kp_storage_remove_topic_files(&((KpXlDrop *) data)->topic_id);
+			break;
+		case XLOG_KP_APPEND_V1:
+			redo_append_v1((KpXlAppendV1 *) data, (const uint8 *) data + sizeof(KpXlAppendV1));
+			break;
+		case XLOG_KP_SEGMENT_V1:
+			redo_segment_v1((KpXlSegmentRef *) data);
 			break;
 		default:
 			elog(PANIC, "kafkapg redo: unknown record type %u", info);
@@ -167,9 +274,33 @@ kp_rmgr_desc(StringInfo buf, XLogReaderState *record)
 
 		desc_segment(buf, &xl->seg);
 		appendStringInfo(buf, " position %lld length %d", (long long) xl->position, xl->len);
+		if (xl->plan.index_slot >= 0)
+			appendStringInfo(buf, " index %d", xl->plan.index_slot);
+	}
+	else if (info == XLOG_KP_APPEND_V1)
+	{
+		const KpXlAppendV1 *xl = (const KpXlAppendV1 *) data;
+
+		desc_segment(buf, &xl->seg);
+		appendStringInfo(buf, " position %lld length %d", (long long) xl->position, xl->len);
 	}
 	else if (info == XLOG_KP_SEGMENT)
+	{
+		const KpXlSegment *xl = (const KpXlSegment *) data;
+
+		desc_segment(buf, &xl->seg);
+		if (xl->sealed_base >= 0)
+			appendStringInfo(buf, " sealing %lld", (long long) xl->sealed_base);
+	}
+	else if (info == XLOG_KP_SEGMENT_V1)
 		desc_segment(buf, (const KpXlSegmentRef *) data);
+	else if (info == XLOG_KP_DROP)
+	{
+		char		u[37];
+
+		kp_uuid_to_string(&((const KpXlDrop *) data)->topic_id, u);
+		appendStringInfo(buf, "topic %s", u);
+	}
 }
 
 static const char *
@@ -178,9 +309,13 @@ kp_rmgr_identify(uint8 info)
 	switch (info & ~XLR_INFO_MASK)
 	{
 		case XLOG_KP_APPEND:
+		case XLOG_KP_APPEND_V1:
 			return "APPEND";
 		case XLOG_KP_SEGMENT:
+		case XLOG_KP_SEGMENT_V1:
 			return "SEGMENT";
+		case XLOG_KP_DROP:
+			return "DROP";
 	}
 	return NULL;
 }

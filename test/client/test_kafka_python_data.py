@@ -197,7 +197,8 @@ def test_codecs():
             p.close()
         ok(offs == list(range(50)), f"{codec}: 50 records sent, offsets 0-49", offs[:3])
         with w.Conn() as c:
-            f = c.fetch(12, [(topic, [(0, 0, 1 << 20)])])
+            # acks=1: visible once durable (the fetch waits for it)
+            f = c.fetch(12, [(topic, [(0, 0, 1 << 20)])], max_wait_ms=5000)
         batches = w.parse_batches(f["topics"][topic][0]["records"])
         ok(batches and {b["attributes"] & 7 for b in batches} == {w.CODECS[codec]},
            f"{codec}: stored batches carry codec {w.CODECS[codec]} "

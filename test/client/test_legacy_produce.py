@@ -100,7 +100,8 @@ def test_raw():
         if not good:
             continue
         with w.Conn() as c:
-            f = c.fetch(12, [(T, [(0, next_offset, 1 << 20)])])
+            # acks=1: visible once durable (the fetch waits for it)
+            f = c.fetch(12, [(T, [(0, next_offset, 1 << 20)])], max_wait_ms=5000)
         recs = w.records_of(f["topics"][T][0]["records"])[:2]
         want = [{"offset": next_offset + i, "timestamp": ts if magic == 1 else -1,
                  "key": k, "value": val, "headers": []} for i, (k, val, ts) in enumerate(MESSAGES)]

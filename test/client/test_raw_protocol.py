@@ -54,9 +54,9 @@ LOG = os.environ["KP_LOG"]
 API_METADATA = 3
 API_VERSIONS = 18
 # sorted by api key: Produce, Fetch, ListOffsets, Metadata, ApiVersions,
-# CreateTopics, DeleteTopics, DescribeCluster
+# CreateTopics, DeleteTopics, OffsetForLeaderEpoch, DescribeCluster
 EXPECTED_API_KEYS = [(0, 0, 9), (1, 4, 13), (2, 0, 7), (3, 0, 12), (18, 0, 3),
-                     (19, 0, 7), (20, 0, 6), (60, 0, 1)]
+                     (19, 0, 7), (20, 0, 6), (23, 0, 4), (60, 0, 1)]
 INT32_MIN = -2 ** 31
 EXISTING = "kp-raw-existing"     # created by main() through SQL, 2 partitions
 

@@ -36,6 +36,13 @@ for my $round (1 .. $rounds)
 	my $h = IPC::Run::start(
 		[ $producer, "127.0.0.1:$node->{kafka_port}", 'numbers', 0, $first, 2000, 500 ],
 		'>', \$out, '2>', \$err);
+	# the first acknowledgement, then a random moment of the stream
+	for (1 .. 200)
+	{
+		$h->pump_nb;
+		last if $out =~ /\n/;
+		sleep(0.05);
+	}
 	sleep(0.2 + rand(0.8));
 	$node->safe_psql('postgres', 'CHECKPOINT') if $round == 5;
 	$node->kill9;

@@ -16,6 +16,8 @@
 #                             as int64, a kafka-python bug), responses v0-v5
 #       test_topics_admin.c   CreateTopics and DeleteTopics v0-v3 (it has no
 #                             DescribeCluster)
+#     test_offset_for_leader_epoch.c is not checked: kafka-python 2.0.2 has
+#     no OffsetForLeaderEpoch classes.
 #     Flexible versions cannot be checked this way.
 #
 # The vectors are read straight from the C sources (named string constants,

@@ -14,4 +14,11 @@ extern char kp_cluster_id[64];
 extern bool kp_catalog_extension_ready(void);
 extern void kp_cluster_id_generate(char *out, size_t outlen);
 
+struct KpLeaderInfo;
+
+/* The broker that accepts writes: this one, or a standby's primary */
+extern void kp_cluster_leader(struct KpLeaderInfo *out);
+extern void kp_catalog_register_leader(void);
+extern void kp_catalog_standby_tick(void);
+
 #endif							/* KAFKAPG_CATALOG_CLUSTER_H */

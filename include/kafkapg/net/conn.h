@@ -35,6 +35,7 @@ typedef struct KpOutChunk
 	off_t		file_off;
 	KpReleaseFn release;
 	void	   *release_arg;
+	uint64		hold;			/* written once the server released this (0: now) */
 } KpOutChunk;
 
 typedef struct KpConn
@@ -56,7 +57,8 @@ typedef struct KpConn
 	bool		closed;
 	bool		closing;		/* bad input seen: send what is queued, then close */
 	void	   *parked;			/* a request waiting (long-poll fetch), or NULL */
-	uint64		hold_until;		/* queued output waits until the server releases this */
+	uint64		hold_until;		/* the largest hold of queued output */
+	uint64		queue_hold;		/* hold given to chunks queued now */
 	uint64		requests;
 } KpConn;
 
@@ -78,6 +80,7 @@ extern void kp_conn_queue(KpConn *conn, uint8 *data, size_t len);
 extern void kp_conn_queue_part(KpConn *conn, uint8 *data, size_t len, void *free_ptr);
 extern void kp_conn_queue_file(KpConn *conn, int fd, off_t off, size_t len,
 							   KpReleaseFn release, void *release_arg);
-extern bool kp_conn_flush(KpConn *conn);
+extern bool kp_conn_flush(KpConn *conn, uint64 released);
+extern bool kp_conn_writable(KpConn *conn, uint64 released);
 
 #endif							/* KAFKAPG_NET_CONN_H */

@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "kafkapg/protocol/codec.h"
+#include "kafkapg/protocol/errors.h"
 
 #define KP_TOPIC_NAME_MAX	249
 #define KP_MAX_PARTITIONS_PER_TOPIC 100000
@@ -64,6 +65,21 @@ typedef struct KpTopic
 	KpTopicConfig config;
 } KpTopic;
 
+/*
+ * An append whose WAL is not yet known durable: the high watermark moves
+ * to end_offset (and readers may see bytes up to size in segment base)
+ * once the WAL up to lsn is flushed (durable.c).
+ */
+typedef struct KpHwmPending
+{
+	uint64		lsn;
+	int64		end_offset;
+	int64		base;
+	int64		size;
+} KpHwmPending;
+
+#define KP_HWM_PENDING 8
+
 typedef struct KpPartition
 {
 	LWLock		append_lock;	/* held while appending or rolling */
@@ -75,8 +91,14 @@ typedef struct KpPartition
 	int32		leader_epoch;
 	int64		log_start_offset;
 	int64		log_end_offset;
-	int64		high_watermark;
+	int64		high_watermark; /* durable: consumers see up to here */
 	int64		last_stable_offset;
+	int64		hwm_base;		/* segment holding the high watermark */
+	int64		hwm_size;		/* its bytes below the high watermark */
+	int32		npending;		/* appends not yet durable, oldest first */
+	KpHwmPending pending[KP_HWM_PENDING];
+	int64		synced_base;	/* fsynced: segments before this one, */
+	int64		synced_size;	/* and this many bytes of it (wal/flusher.c) */
 	int64		size_bytes;		/* all segments */
 	int32		segments;
 	TimestampTz last_append_at;
@@ -85,6 +107,7 @@ typedef struct KpPartition
 	/* the active (last) segment */
 	int64		active_base;
 	int64		active_size;	/* bytes visible to readers */
+	int64		active_reserved;	/* bytes fallocated in its file (append.c) */
 	int64		active_created_ms;	/* for segment.ms */
 	int64		active_max_timestamp;
 	int32		active_index_entries;
@@ -113,6 +136,8 @@ typedef struct KpPartitionSnap
 	int64		active_size;
 	int32		active_index_entries;
 	int32		active_time_entries;
+	int64		read_base;		/* readers stop at read_size in this segment */
+	int64		read_size;
 	uint32		seg_generation;
 	int32		leader_epoch;
 } KpPartitionSnap;
@@ -169,6 +194,9 @@ extern Size kp_storage_shmem_size(void);
 extern void kp_storage_shmem_init(void);
 extern void kp_storage_request_locks(void);
 extern void kp_storage_ensure_loaded(Oid ext_oid);
+extern void kp_storage_refresh_standby(void);
+extern bool kp_storage_loaded_in_recovery(void);
+extern int32 kp_current_leader_epoch(void);
 extern bool kp_topic_lookup(const char *name, KpTopicInfo *out);
 extern bool kp_topic_lookup_id(const KpUuid *id, KpTopicInfo *out);
 extern int	kp_topic_list(KpTopicInfo **out);
@@ -182,6 +210,36 @@ extern void kp_registry_release(int32 topic_slot);
 extern bool kp_registry_remove(const KpUuid *id, int32 *topic_slot_out);
 extern int	kp_registry_partition_count(void);
 extern bool kp_registry_has_id(const KpUuid *id);
+extern void kp_partition_mark_dirty(int32 slot);
+extern void kp_partition_start_segment_locked(KpPartition *p, int64 base, int64 now_ms);
+
+/*
+ * A client's current_leader_epoch against the partition's: -1 skips the
+ * check; older is fenced, newer unknown (as Kafka answers Fetch,
+ * ListOffsets and OffsetForLeaderEpoch).
+ */
+static inline int16
+kp_check_leader_epoch(int32 requested, int32 current)
+{
+	if (requested < 0 || requested == current)
+		return KP_ERR_NONE;
+	return requested > current ? KP_ERR_UNKNOWN_LEADER_EPOCH : KP_ERR_FENCED_LEADER_EPOCH;
+}
+extern int	kp_partition_take_dirty(int32 *slots);
+
+/* follow.c (redo on a hot standby) */
+struct KpXlAppend;
+extern KpPartition *kp_follow_begin(const KpUuid *topic_id, int32 partition);
+extern void kp_follow_segment(KpPartition *p, int64 base);
+extern void kp_follow_append(KpPartition *p, const struct KpXlAppend *xl, const uint8 *data);
+extern void kp_follow_drop(const KpUuid *topic_id);
+
+/* durable.c */
+extern uint64 kp_durable_lsn(void);
+extern uint64 kp_request_durable(uint64 lsn, bool wait);
+extern void kp_hwm_push(KpPartition *p, uint64 lsn, int64 end_offset, int64 base, int64 size);
+extern void kp_hwm_advance_locked(KpPartition *p, uint64 durable);
+extern void kp_hwm_set_all_durable_locked(KpPartition *p);
 
 /* config.c */
 extern void kp_topic_config_defaults(KpTopicConfig *c);
@@ -198,7 +256,7 @@ extern void kp_storage_remove_topic_files(const KpUuid *topic_id);
 
 /* recovery.c */
 extern void kp_partition_recover(int32 slot, const KpUuid *topic_id, int32 partition,
-								 const KpTopicConfig *config);
+								 const KpTopicConfig *config, bool read_only);
 extern void kp_storage_remove_orphans(void);
 
 /* append.c */
@@ -220,6 +278,8 @@ extern KpReadStatus kp_log_read(const KpTopicInfo *topic, int32 partition, int64
 								KpPartitionSnap *snap, KpFileSlice *slice);
 extern int64 kp_log_offset_for_time(const KpTopicInfo *topic, int32 partition,
 									int64 timestamp, int64 *found_ts);
+extern bool kp_log_epoch_end(const KpTopicInfo *topic, int32 partition, int32 epoch,
+							 int32 *epoch_out, int64 *end_out);
 extern void kp_file_unpin(struct KpSegFile *file);
 extern bool kp_pread_file(KpFileSlice *slice, void *buf);
 

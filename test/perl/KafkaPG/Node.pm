@@ -12,9 +12,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
 
-our @EXPORT = qw(kp_new_node kp_api_versions kp_wait_broker kp_wait_broker_down
+our @EXPORT = qw(kp_new_node kp_node_from_backup kp_api_versions kp_wait_broker kp_wait_broker_down
   kp_worker_pids kp_kcat_metadata kp_kcat_produce kp_kcat_consume kp_kcat_offset_for_time
-  kp_sql_records kp_partition_state);
+  kp_sql_records kp_partition_state kp_wire_fetch kp_wire_produce_error
+  kp_wire_epoch_end);
 
 # Creates, configures and starts a node; runs CREATE EXTENSION and waits
 # until the broker answers.  Extra postgresql.conf lines: conf => [...].
@@ -23,7 +24,7 @@ sub kp_new_node
 	my ($name, %opts) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	my $kport = PostgreSQL::Test::Cluster::get_free_port();
-	$node->init;
+	$node->init(%{ $opts{init} // {} });
 	$node->append_conf('postgresql.conf', join("\n",
 		"shared_preload_libraries = 'kafkapg'",
 		"kafkapg.port = $kport",
@@ -32,6 +33,31 @@ sub kp_new_node
 	$node->{kafka_port} = $kport;
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION kafkapg');
+	kp_wait_broker($node) or die "broker did not come up";
+	return $node;
+}
+
+# Creates a node from a base backup $backup of $root (init_from_backup;
+# parameters of it: init => { ... }, e.g. has_restoring => 1, standby => 0),
+# gives its broker a port of its own, appends conf => [...] and starts it.
+# With promote => 1, waits until recovery has ended; then waits until the
+# broker answers.  The extension comes with the backup.
+sub kp_node_from_backup
+{
+	my ($name, $root, $backup, %opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	my $kport = PostgreSQL::Test::Cluster::get_free_port();
+	$node->init_from_backup($root, $backup, %{ $opts{init} // {} });
+	$node->append_conf('postgresql.conf', join("\n",
+		"kafkapg.port = $kport",
+		@{ $opts{conf} // [] }) . "\n");
+	$node->{kafka_port} = $kport;
+	$node->start;
+	if ($opts{promote})
+	{
+		$node->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+		  or die "recovery did not end";
+	}
 	kp_wait_broker($node) or die "broker did not come up";
 	return $node;
 }
@@ -216,4 +242,76 @@ sub kp_partition_state
 	return \%h;
 }
 
+# ---------------------------------------------------------------- raw wire
+# Minimal non-flexible requests for what kcat cannot aim at one broker
+# (a standby answers for itself, clients would follow Metadata to the
+# primary).
+
+sub _wire_call
+{
+	my ($node, $key, $version, $body) = @_;
+	my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+		PeerPort => $node->{kafka_port}, Proto => 'tcp', Timeout => 10)
+	  or return undef;
+	my $hdr = pack('s> s> l> s>/a', $key, $version, 77, 'perl-tap');
+	print $sock pack('l>', length($hdr . $body)) . $hdr . $body;
+	my $resp = _read_frame($sock);
+	close $sock;
+	return defined $resp ? substr($resp, 4) : undef;
+}
+
+# Fetch v4 of one partition from $offset: { error, high_watermark,
+# batches => [ [base_offset, last_offset, leader_epoch], ... ] } or undef.
+sub kp_wire_fetch
+{
+	my ($node, $topic, $partition, $offset, $max_wait) = @_;
+	my $body = pack('l> l> l> l> c', -1, $max_wait // 0, 1, 1 << 24, 0)
+	  . pack('l> s>/a l> l> q> l>', 1, $topic, 1, $partition, $offset, 1 << 24);
+	my $r = _wire_call($node, 1, 4, $body) // return undef;
+	my ($throttle, $ntopics, $tlen) = unpack('l> l> s>', $r);
+	my $pos = 4 + 4 + 2 + $tlen + 4;    # to the first partition
+	my ($p, $err, $hwm, $lso, $naborted) = unpack('l> s> q> q> l>', substr($r, $pos));
+	$pos += 4 + 2 + 8 + 8 + 4 + 16 * ($naborted > 0 ? $naborted : 0);
+	my $len = unpack('l>', substr($r, $pos));
+	$pos += 4;
+	my $records = $len > 0 ? substr($r, $pos, $len) : '';
+	my @batches;
+	while (length($records) >= 61)
+	{
+		my ($base, $blen, $epoch) = unpack('q> l> l>', $records);
+		last if length($records) < 12 + $blen;
+		my $last_delta = unpack('l>', substr($records, 23, 4));
+		push @batches, [ $base, $base + $last_delta, $epoch ];
+		$records = substr($records, 12 + $blen);
+	}
+	return { error => $err, high_watermark => $hwm, batches => \@batches };
+}
+
+# Produce v3 (acks=all) of a dummy record set to one partition: the error
+# code answered.  Only for refusals: the records are not a valid batch.
+sub kp_wire_produce_error
+{
+	my ($node, $topic, $partition) = @_;
+	my $body = pack('s> s> l>', -1, -1, 10000)
+	  . pack('l> s>/a l> l> l>/a', 1, $topic, 1, $partition, 'x' x 70);
+	my $r = _wire_call($node, 0, 3, $body) // return undef;
+	my (undef, $tlen) = unpack('l> s>', $r);
+	my ($p, $err) = unpack('l> s>', substr($r, 4 + 2 + $tlen + 4));
+	return $err;
+}
+
+# OffsetForLeaderEpoch v3: (error, leader_epoch, end_offset) for one
+# partition and leader epoch ($current: current_leader_epoch, default -1).
+sub kp_wire_epoch_end
+{
+	my ($node, $topic, $partition, $epoch, $current) = @_;
+	my $body = pack('l> l> s>/a l> l> l> l>', -1, 1, $topic, 1, $partition, $current // -1,
+		$epoch);
+	my $r = _wire_call($node, 23, 3, $body) // return ();
+	my (undef, undef, $tlen) = unpack('l> l> s>', $r);
+	my ($err, $p, $le, $end) = unpack('s> l> l> q>', substr($r, 4 + 4 + 2 + $tlen + 4));
+	return ($err, $le, $end);
+}
+
 1;
+
