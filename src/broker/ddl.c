@@ -20,6 +20,7 @@
 #include "utils/snapmgr.h"
 
 #include "kafkapg/broker/ddl.h"
+#include "kafkapg/catalog/cluster.h"
 
 /*
  * Runs fn(arg) in its own transaction and commits it.  Returns true on
@@ -33,10 +34,7 @@ kp_broker_run_ddl(KpDdlFn fn, void *arg, const char *activity, int *sqlerrcode,
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile bool ok = true;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, activity);
+	kp_catalog_xact_begin(activity);
 	PG_TRY();
 	{
 		fn(arg);

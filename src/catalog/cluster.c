@@ -110,6 +110,27 @@ version_matches(void)
 }
 
 /*
+ * A broker worker's own short transaction for catalog work, with a
+ * snapshot and the activity shown in pg_stat_activity.
+ */
+void
+kp_catalog_xact_begin(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void
+kp_catalog_xact_end(void)
+{
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
  * True if the kafkapg extension exists in this database at the library's
  * version; then also (re)loads the cluster id and the topic registry.
  * Runs its own short transaction.
@@ -120,10 +141,7 @@ kp_catalog_extension_ready(void)
 	bool		ready;
 	Oid			ext;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "kafkapg: reading cluster identity");
+	kp_catalog_xact_begin("kafkapg: reading cluster identity");
 	ext = get_extension_oid(KAFKAPG_EXTENSION, true);
 	ready = OidIsValid(ext) && version_matches();
 	if (ready)
@@ -133,8 +151,6 @@ kp_catalog_extension_ready(void)
 	}
 	else
 		kp_cluster_id[0] = '\0';
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
+	kp_catalog_xact_end();
 	return ready;
 }

@@ -18,13 +18,10 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "pgstat.h"
 #include "utils/builtins.h"
-#include "utils/snapmgr.h"
 
 #include "kafkapg/broker/worker.h"
 #include "kafkapg/catalog/cluster.h"
@@ -52,10 +49,7 @@ kp_cluster_leader(KpLeaderInfo *out)
 static void
 begin(const char *what)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, what);
+	kp_catalog_xact_begin(what);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
@@ -64,9 +58,7 @@ static void
 end(void)
 {
 	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
+	kp_catalog_xact_end();
 }
 
 /* Primary: records this broker's address (in its own transaction). */

@@ -108,11 +108,15 @@ whole_batches(const KpSegment *seg, int64 start, int64 len)
  * the high watermark's position, bytes beyond it are not durable yet.
  */
 static int64
+written_end(const KpSegment *seg, const KpPartitionSnap *snap)
+{
+	return seg->base == snap->active_base ? snap->active_size : seg->size;
+}
+
+static int64
 segment_end(const KpSegment *seg, const KpPartitionSnap *snap)
 {
-	if (seg->base == snap->read_base)
-		return snap->read_size;
-	return seg->base == snap->active_base ? snap->active_size : seg->size;
+	return seg->base == snap->read_base ? snap->read_size : written_end(seg, snap);
 }
 
 static bool
@@ -425,12 +429,11 @@ kp_log_epoch_end(const KpTopicInfo *topic, int32 partition, int32 epoch,
 		{
 			if (!prepare_segment(pc, next, &snap))
 				return false;
-			if (header_at(next, 0, next->base == snap.active_base ? snap.active_size : next->size,
-						  &h) && h.partition_leader_epoch <= epoch)
+			if (header_at(next, 0, written_end(next, &snap), &h) &&
+				h.partition_leader_epoch <= epoch)
 				continue;
 		}
-		found = first_above_in_segment(seg, seg->base == snap.active_base ? snap.active_size
-									   : seg->size, epoch, &floor);
+		found = first_above_in_segment(seg, written_end(seg, &snap), epoch, &floor);
 	}
 	*end_out = found >= 0 ? found : snap.log_end_offset;
 	*epoch_out = floor >= 0 ? floor : epoch;

@@ -128,14 +128,6 @@ recover_sealed(const KpUuid *id, int32 partition, int64 base, int32 interval,
 	close_segment_files(&f);
 }
 
-static int32
-entries_in(int fd, size_t esize)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 ? (int32) (st.st_size / esize) : 0;
-}
-
 /*
  * Scans the active segment, truncates a torn tail, rebuilds its indexes.
  * read_only (a hot standby, where redo writes the files): only reads, and
@@ -154,8 +146,8 @@ recover_active(const KpUuid *id, int32 partition, int64 base, int32 interval,
 	end = kp_index_scan_segment(f.log, f.size, &b);
 	if (read_only)
 	{
-		b.nindex = Min(b.nindex, entries_in(f.index, sizeof(KpIndexEntry)));
-		b.ntimes = Min(b.ntimes, entries_in(f.time, sizeof(KpTimeEntry)));
+		b.nindex = Min(b.nindex, kp_file_entries(f.index, sizeof(KpIndexEntry)));
+		b.ntimes = Min(b.ntimes, kp_file_entries(f.time, sizeof(KpTimeEntry)));
 	}
 	else if (end < f.size)
 	{

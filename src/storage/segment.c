@@ -392,8 +392,9 @@ load_entries(int fd, void **arr, int32 *cap, int32 have, int32 want, size_t esiz
 	return want;
 }
 
-static int32
-entries_in_file(int fd, size_t esize)
+/* Whole entries of esize bytes in an (index) file; 0 if unreadable. */
+int32
+kp_file_entries(int fd, size_t esize)
 {
 	struct stat st;
 
@@ -415,8 +416,8 @@ kp_segment_load_indexes(KpPartCache *pc, KpSegment *seg, bool active,
 	{
 		if (seg->sealed_loaded)
 			return;
-		index_entries = entries_in_file(seg->index_fd, KP_INDEX_ENTRY_SIZE);
-		time_entries = entries_in_file(seg->time_fd, KP_TIME_ENTRY_SIZE);
+		index_entries = kp_file_entries(seg->index_fd, KP_INDEX_ENTRY_SIZE);
+		time_entries = kp_file_entries(seg->time_fd, KP_TIME_ENTRY_SIZE);
 	}
 	seg->nindex = load_entries(seg->index_fd, (void **) &seg->index, &seg->index_cap,
 							   seg->nindex, index_entries, sizeof(KpIndexEntry));

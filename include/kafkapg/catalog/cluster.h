@@ -12,6 +12,8 @@
 extern char kp_cluster_id[64];
 
 extern bool kp_catalog_extension_ready(void);
+extern void kp_catalog_xact_begin(const char *activity);
+extern void kp_catalog_xact_end(void);
 extern void kp_cluster_id_generate(char *out, size_t outlen);
 
 struct KpLeaderInfo;

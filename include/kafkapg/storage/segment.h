@@ -80,6 +80,7 @@ extern void kp_segment_load_indexes(KpPartCache *pc, KpSegment *seg, bool active
 extern int64 kp_segment_index_lookup(const KpSegment *seg, int64 offset);
 extern void kp_segment_file_name(const KpUuid *topic_id, int32 partition, int64 base,
 								 const char *suffix, char *out, size_t outlen);
+extern int32 kp_file_entries(int fd, size_t esize);
 extern int	kp_segment_list_bases(const KpUuid *topic_id, int32 partition, int64 **bases);
 extern bool kp_pread_full(int fd, void *buf, size_t len, off_t pos);
 extern bool kp_pwrite_full(int fd, const void *buf, size_t len, off_t pos);
