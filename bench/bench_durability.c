@@ -22,8 +22,9 @@
  *		BENCH_DUR_PACED_RATE records/s for BENCH_DUR_PACED_SECONDS after a
  *		0.5 s warm-up, produce() to delivery report (a thread of its own
  *		polls for the reports);
- *	  - the project's targets: acks=-1 throughput >= 0.40 x the sequential
- *		write bandwidth, paced p99 < 3 x fdatasync p50 + 2 ms.
+ *	  - the project's targets: acks=-1 throughput >= 0.40 x the sustained sequential
+ *		write bandwidth (bench_disk.c says why sustained), paced p99 < 3 x
+ *		fdatasync p50 + 2 ms.
  *
  *	  Before each throughput run the instance checkpoints (CHECKPOINT) and
  *	  the file system of DATA_DIR is synced (syncfs), so every run starts
@@ -34,7 +35,7 @@
  *	  PSQL_COMMAND is a psql invocation (connection options, -X -qAt) to
  *	  which -c 'SQL' is appended; DISK_LINE is bench_disk's output.
  *
- * Environment: BENCH_DUR_SECONDS (default 3) is the sending time of a
+ * Environment: BENCH_DUR_SECONDS (default 10) is the sending time of a
  * throughput run, BENCH_DUR_LAT_SECONDS (default 3) the measured time of a
  * closed-loop run, BENCH_DUR_PACED_RATE (default 5000) and
  * BENCH_DUR_PACED_SECONDS (default 5) set the paced run, BENCH_DUR_PHASES a
@@ -73,6 +74,8 @@ static const char *const bench_name = "bench_durability";
 typedef struct Disk
 {
 	double		seq_mbps,
+				burst_mbps,
+				direct_mbps,
 				sync_p50_ms,
 				sync_p99_ms,
 				sync_max_ms;
@@ -160,8 +163,10 @@ parse_disk(const char *line)
 {
 	Disk		d;
 
-	if (sscanf(line, "seq_write_MBps=%lf fdatasync_p50_ms=%lf fdatasync_p99_ms=%lf fdatasync_max_ms=%lf",
-			   &d.seq_mbps, &d.sync_p50_ms, &d.sync_p99_ms, &d.sync_max_ms) != 4)
+	if (sscanf(line, "seq_write_MBps=%lf burst_write_MBps=%lf direct_write_MBps=%lf "
+			   "fdatasync_p50_ms=%lf fdatasync_p99_ms=%lf fdatasync_max_ms=%lf",
+			   &d.seq_mbps, &d.burst_mbps, &d.direct_mbps,
+			   &d.sync_p50_ms, &d.sync_p99_ms, &d.sync_max_ms) != 6)
 		die("cannot parse bench_disk's line: %s", line);
 	return d;
 }
@@ -634,7 +639,11 @@ print_settings(double secs, double lat_secs, double rate, double paced_secs)
 static void
 disk_rows(Disk d)
 {
-	row("machine: sequential write, 256 MiB + fdatasync", "MB/s", d.seq_mbps, "%.0f", "", -1);
+	row("machine: sequential write, sustained (4 GiB buffered + fdatasync)", "MB/s", d.seq_mbps,
+		"%.0f", "", -1);
+	row("machine: burst write (256 MiB buffered + fdatasync, not a target)", "MB/s", d.burst_mbps,
+		"%.0f", "", -1);
+	row("machine: direct write (1 GiB O_DIRECT, not a target)", "MB/s", d.direct_mbps, "%.0f", "", -1);
 	row("machine: 4 KiB append + fdatasync", "p50 ms", d.sync_p50_ms, "%.3f", "", -1);
 	row("machine: 4 KiB append + fdatasync", "p99 ms", d.sync_p99_ms, "%.3f", "", -1);
 	row("machine: 4 KiB append + fdatasync", "max ms", d.sync_max_ms, "%.3f", "", -1);
@@ -712,7 +721,7 @@ target_rows(Disk d, const Tput *t1, const Tput *t4, const Pct *paced)
 int
 main(int argc, char **argv)
 {
-	double		secs = env_double("BENCH_DUR_SECONDS", 3),
+	double		secs = env_double("BENCH_DUR_SECONDS", 10),
 				lat_secs = env_double("BENCH_DUR_LAT_SECONDS", 3),
 				rate = env_double("BENCH_DUR_PACED_RATE", 5000),
 				paced_secs = env_double("BENCH_DUR_PACED_SECONDS", 5);

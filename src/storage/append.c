@@ -332,6 +332,13 @@ append_locked(const KpTopicInfo *topic, int32 partition, KpPartition *p, uint8 *
 	(void) kp_index_plan_write(seg->index_fd, seg->time_fd, &plan);
 	publish(p, pos, len, h, seg_max_ts, plan.index_slot >= 0, plan.time_slot >= 0, now,
 			res->lsn);
+	/*
+	 * Once more, now that the append is queued for the high watermark: a
+	 * flusher cycle that took the first mark before the queue entry existed
+	 * would not carry the partition into the next cycle, and its high
+	 * watermark would wait for the partition's next append.
+	 */
+	kp_partition_mark_dirty(topic->first_slot + partition);
 	res->base_offset = h->base_offset;
 	res->log_start_offset = p->log_start_offset;
 }

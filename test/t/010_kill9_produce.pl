@@ -18,17 +18,6 @@ $node->safe_psql('postgres', q{SELECT kafkapg.create_topic('numbers', 1)});
 my $producer = "$ENV{KP_BIN}/kp_numbered_producer";
 my %acked;    # number => offset
 
-# Restarts after a SIGKILL of the postmaster, once its children are gone.
-sub restart_after_kill
-{
-	for my $try (1 .. 60)
-	{
-		return 1 if $node->start(fail_ok => 1);
-		sleep(0.5);
-	}
-	return 0;
-}
-
 for my $round (1 .. $rounds)
 {
 	my $first = $round * 1_000_000;
@@ -45,7 +34,7 @@ for my $round (1 .. $rounds)
 	}
 	sleep(0.2 + rand(0.8));
 	$node->safe_psql('postgres', 'CHECKPOINT') if $round == 5;
-	$node->kill9;
+	kp_kill9($node);
 	$h->finish;
 	my $n = 0;
 	for my $line (split /\n/, $out)
@@ -55,7 +44,7 @@ for my $round (1 .. $rounds)
 		$n++;
 	}
 	ok($n > 0, "round $round: $n records acknowledged before the SIGKILL");
-	ok(restart_after_kill(), "round $round: restarted after SIGKILL");
+	ok(kp_restart_after_kill9($node), "round $round: restarted after SIGKILL");
 	ok(kp_wait_broker($node), "round $round: broker serves again");
 
 	my %at;

@@ -83,13 +83,7 @@ is(scalar(@$after), 50, '50 records acknowledged');
 is($after->[0][1], scalar(@$acked), 'offsets continue right after the last acknowledged one');
 push @$acked, @$after;
 
-my $pm = $node->{_pid};
-$node->kill9;
-for (1 .. 600)    # until the killed postmaster is gone
-{
-	last unless kill(0, $pm);
-	select(undef, undef, undef, 0.1);
-}
+kp_kill9($node);
 $node->start;
 ok(kp_wait_broker($node), 'restarted after SIGKILL');
 @log = kp_kcat_consume($node, 'disk', 0, 'beginning');

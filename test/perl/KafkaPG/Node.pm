@@ -13,6 +13,7 @@ use Test::More;
 use Time::HiRes qw(usleep time);
 
 our @EXPORT = qw(kp_new_node kp_node_from_backup kp_api_versions kp_wait_broker kp_wait_broker_down
+  kp_kill9 kp_restart_after_kill9
   kp_worker_pids kp_kcat_metadata kp_kcat_produce kp_kcat_consume kp_kcat_offset_for_time
   kp_sql_records kp_partition_state kp_wire_fetch kp_wire_produce_error
   kp_wire_epoch_end);
@@ -142,6 +143,33 @@ sub kp_wait_broker_down
 		return 1 unless $sock;
 		close $sock;
 		usleep(100_000);
+	}
+	return 0;
+}
+
+# SIGKILL of the postmaster; returns once its process is gone (reaped, not
+# only dead: a new postmaster refuses to start while the old PID exists).
+sub kp_kill9
+{
+	my ($node) = @_;
+	my $pm = $node->{_pid};
+	$node->kill9;
+	my $deadline = time + 60;
+	usleep(50_000) while defined $pm && kill(0, $pm) && time < $deadline;
+	return;
+}
+
+# Starts a node after kp_kill9, retrying while the killed postmaster's
+# children still hold its shared memory; true once it started.
+sub kp_restart_after_kill9
+{
+	my ($node) = @_;
+	for (1 .. 60)
+	{
+		return 1 if $node->start(fail_ok => 1);
+		# a failed start read the stale postmaster.pid: forget it
+		$node->{_pid} = undef;
+		usleep(500_000);
 	}
 	return 0;
 }
