@@ -16,6 +16,18 @@
 #                             as int64, a kafka-python bug), responses v0-v5
 #       test_topics_admin.c   CreateTopics and DeleteTopics v0-v3 (it has no
 #                             DescribeCluster)
+#       test_join_group.c     JoinGroup v0-v2, SyncGroup v0-v1
+#       test_group_membership.c  FindCoordinator requests v0-v1, response v0
+#                             (its GroupCoordinatorResponse_v1 lacks
+#                             throttle_time_ms, a kafka-python bug),
+#                             Heartbeat and LeaveGroup v0-v1
+#       test_group_admin.c    DescribeGroups requests v0-v3, responses v0-v2
+#                             (a misplaced parenthesis drops
+#                             authorized_operations from its
+#                             DescribeGroupsResponse_v3), ListGroups v0-v2,
+#                             DeleteGroups v0-v1
+#       test_group_offsets.c  OffsetCommit and OffsetFetch v0-v3 (it has no
+#                             OffsetDelete)
 #     test_offset_for_leader_epoch.c is not checked: kafka-python 2.0.2 has
 #     no OffsetForLeaderEpoch classes.
 #     Flexible versions cannot be checked this way.
@@ -33,7 +45,8 @@ import os
 import re
 import sys
 
-from kafka.protocol import admin, fetch, metadata, offset, produce, types
+from kafka.protocol import (admin, commit, fetch, group, metadata, offset,
+                             produce, types)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -248,6 +261,105 @@ def topics_admin_cases():
         yield 'DT_RESP_V%d' % v, cls(7, [('t', 0), ('u', 73)])
 
 
+# Canonical values of test_join_group.c
+META = bytes.fromhex('010203')
+ASSIGN = bytes.fromhex('0a0b')
+
+
+def join_group_cases():
+    protocols = [('a', META), ('b', b'')]
+    yield 'JG_REQ_V0', group.JoinGroupRequest_v0(
+        'g', 10000, 'm', 'consumer', protocols)
+    for v in (1, 2):
+        cls = getattr(group, 'JoinGroupRequest_v%d' % v)
+        yield 'JG_REQ_V%d' % v, cls('g', 10000, 30000, 'm', 'consumer',
+                                    protocols)
+    members = [('l', META), ('m', b'')]
+    for v in (0, 1):
+        cls = getattr(group, 'JoinGroupResponse_v%d' % v)
+        yield 'JG_RESP_V%d' % v, cls(0, 3, 'range', 'l', 'm', members)
+    yield 'JG_RESP_V2', group.JoinGroupResponse_v2(
+        7, 0, 3, 'range', 'l', 'm', members)
+    for v in (0, 1):
+        cls = getattr(group, 'SyncGroupRequest_v%d' % v)
+        yield 'SG_REQ_V%d' % v, cls('g', 3, 'm', [('l', ASSIGN), ('m', b'')])
+    yield 'SG_RESP_V0', group.SyncGroupResponse_v0(0, ASSIGN)
+    yield 'SG_RESP_V1', group.SyncGroupResponse_v1(7, 0, ASSIGN)
+
+
+# Canonical values of test_group_membership.c
+def group_membership_cases():
+    yield 'FC_REQ_V0', commit.GroupCoordinatorRequest_v0('g')
+    yield 'FC_REQ_V1', commit.GroupCoordinatorRequest_v1('g', 1)
+    yield 'FC_RESP_V0', commit.GroupCoordinatorResponse_v0(0, 1, 'h', 9092)
+    for v in (0, 1):
+        cls = getattr(group, 'HeartbeatRequest_v%d' % v)
+        yield 'HB_REQ_V%d' % v, cls('g', 3, 'm')
+        cls = getattr(group, 'LeaveGroupRequest_v%d' % v)
+        yield 'LG_REQ_V%d' % v, cls('g', 'm')
+    yield 'HB_RESP_V0', group.HeartbeatResponse_v0(27)
+    yield 'HB_RESP_V1', group.HeartbeatResponse_v1(7, 27)
+    yield 'LG_RESP_V0', group.LeaveGroupResponse_v0(0)
+    yield 'LG_RESP_V1', group.LeaveGroupResponse_v1(7, 0)
+
+
+# Canonical values of test_group_admin.c
+DESCRIBED_GROUPS = [
+    (0, 'g', 'Stable', 'consumer', 'range',
+     [('m', 'c', 'h', META, ASSIGN), ('n', 'c', 'h', b'', b'')]),
+    (69, 'x', 'Dead', '', '', [])]
+
+
+def group_admin_cases():
+    for v in (0, 1, 2):
+        cls = getattr(admin, 'DescribeGroupsRequest_v%d' % v)
+        yield 'DESCG_REQ_V%d' % v, cls(['g', 'x'])
+    yield 'DESCG_REQ_V3', admin.DescribeGroupsRequest_v3(['g', 'x'], True)
+    yield 'DESCG_RESP_V0', admin.DescribeGroupsResponse_v0(DESCRIBED_GROUPS)
+    for v in (1, 2):
+        cls = getattr(admin, 'DescribeGroupsResponse_v%d' % v)
+        yield 'DESCG_RESP_V%d' % v, cls(7, DESCRIBED_GROUPS)
+    listed = [('g', 'consumer'), ('h', '')]
+    for v in (0, 1, 2):
+        cls = getattr(admin, 'ListGroupsRequest_v%d' % v)
+        yield 'LISTG_REQ_V%d' % v, cls()
+    yield 'LISTG_RESP_V0', admin.ListGroupsResponse_v0(0, listed)
+    for v in (1, 2):
+        cls = getattr(admin, 'ListGroupsResponse_v%d' % v)
+        yield 'LISTG_RESP_V%d' % v, cls(7, 0, listed)
+    for v in (0, 1):
+        cls = getattr(admin, 'DeleteGroupsRequest_v%d' % v)
+        yield 'DELG_REQ_V%d' % v, cls(['g', 'x'])
+        cls = getattr(admin, 'DeleteGroupsResponse_v%d' % v)
+        yield 'DELG_RESP_V%d' % v, cls(7, [('g', 0), ('x', 69)])
+
+
+# Canonical values of test_group_offsets.c
+def group_offsets_cases():
+    parts = [(0, 100, 'x'), (1, 200, None)]
+    yield 'OC_REQ_V0', commit.OffsetCommitRequest_v0('g', [('t', parts)])
+    yield 'OC_REQ_V1', commit.OffsetCommitRequest_v1(
+        'g', 3, 'm', [('t', [(0, 100, 1000, 'x'), (1, 200, -1, None)])])
+    for v in (2, 3):
+        cls = getattr(commit, 'OffsetCommitRequest_v%d' % v)
+        yield 'OC_REQ_V%d' % v, cls('g', 3, 'm', 86400000, [('t', parts)])
+    results = [('t', [(0, 0), (1, 22)])]
+    for v in (0, 1, 2):
+        cls = getattr(commit, 'OffsetCommitResponse_v%d' % v)
+        yield 'OC_RESP_V%d' % v, cls(results)
+    yield 'OC_RESP_V3', commit.OffsetCommitResponse_v3(7, results)
+    for v in (0, 1, 2, 3):
+        cls = getattr(commit, 'OffsetFetchRequest_v%d' % v)
+        yield 'OF_REQ_V%d' % v, cls('g', [('t', [0, 1])])
+    yield 'OF_REQ_V2_ALL', commit.OffsetFetchRequest_v2('g', None)
+    fetched = [('t', [(0, 100, 'x', 0), (1, -1, None, 88)])]
+    for v in (0, 1):
+        cls = getattr(commit, 'OffsetFetchResponse_v%d' % v)
+        yield 'OF_RESP_V%d' % v, cls(fetched)
+    yield 'OF_RESP_V2', commit.OffsetFetchResponse_v2(fetched, 0)
+    yield 'OF_RESP_V3', commit.OffsetFetchResponse_v3(7, fetched, 0)
+
+
 def check(filename, cases):
     vectors = c_vectors(filename)
     bad = 0
@@ -269,6 +381,10 @@ def main():
     bad += check('test_fetch.c', fetch_cases())
     bad += check('test_list_offsets.c', list_offsets_cases())
     bad += check('test_topics_admin.c', topics_admin_cases())
+    bad += check('test_join_group.c', join_group_cases())
+    bad += check('test_group_membership.c', group_membership_cases())
+    bad += check('test_group_admin.c', group_admin_cases())
+    bad += check('test_group_offsets.c', group_offsets_cases())
     print('%d mismatches' % bad)
     return 1 if bad else 0
 

@@ -199,6 +199,12 @@ record(bool ok)
 	return ok;
 }
 
+long
+kpu_failures(void)
+{
+	return assertion_failures;
+}
+
 bool
 kpu_check(bool ok, const char *file, int line, const char *fmt,...)
 {

@@ -63,6 +63,9 @@ extern bool kpu_check_bytes(const uint8_t *got, size_t got_len,
 							const uint8_t *exp, size_t exp_len,
 							const char *file, int line, const char *what);
 
+/* assertions violated so far in this run, to put a failure in context */
+extern long kpu_failures(void);
+
 #define CHECK(cond) \
 	kpu_check((cond) ? true : false, __FILE__, __LINE__, "CHECK(%s)", #cond)
 #define CHECK_MSG(cond, ...) \

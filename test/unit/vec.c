@@ -1,13 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * vec.c
- *	  Byte-vector helpers for the codec unit tests (see vec.h).
+ *	  Byte-vector helpers for the codec unit tests, the descriptor-driven
+ *	  struct comparison and the per-version suite runner (see vec.h).
  *
  * Inputs are copied into blocks of exactly their length, so that valgrind
  * reports any read past the end of a vector or of one of its prefixes.
  *
  *-------------------------------------------------------------------------
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -241,5 +243,240 @@ kpu_check_api(const char *file, int line, const KpuApi *exp)
 						file, line, "%s v%d: wrong response header version",
 						exp->name, v);
 	}
+	return ok;
+}
+
+/* ---------------------------------------------- struct comparison */
+
+static bool check_fields(const char *file, int line, const KpuMsg *m,
+						 const KpStructDesc *desc, const void *got,
+						 const void *exp, const char *path);
+
+/* A field's path for failure messages; a truncated one only reads shorter. */
+static void path_printf(char *dst, size_t size, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+static void
+path_printf(char *dst, size_t size, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+field_present(const KpuMsg *m, const KpFieldDesc *f)
+{
+	return m->version >= f->min_version && m->version <= f->max_version &&
+		(f->tag < 0 || m->flexible);
+}
+
+/* Size of one array element, by element type (structs: their size) */
+static const size_t scalar_sizes[] = {
+	[KP_T_BOOL] = sizeof(bool),
+	[KP_T_INT8] = sizeof(int8_t),
+	[KP_T_INT16] = sizeof(int16_t),
+	[KP_T_UINT16] = sizeof(uint16_t),
+	[KP_T_INT32] = sizeof(int32_t),
+	[KP_T_INT64] = sizeof(int64_t),
+	[KP_T_FLOAT64] = sizeof(double),
+	[KP_T_UUID] = sizeof(KpUuid),
+	[KP_T_STRING] = sizeof(char *),
+	[KP_T_BYTES] = sizeof(KpBytes),
+	[KP_T_RECORDS] = sizeof(KpBytes),
+};
+
+static int64_t
+int_value(KpType type, const void *p)
+{
+	switch (type)
+	{
+		case KP_T_BOOL:
+			return *(const bool *) p;
+		case KP_T_INT8:
+			return *(const int8_t *) p;
+		case KP_T_INT16:
+			return *(const int16_t *) p;
+		case KP_T_UINT16:
+			return *(const uint16_t *) p;
+		case KP_T_INT32:
+			return *(const int32_t *) p;
+		default:
+			/* INT64, and FLOAT64 compared by its bit pattern */
+			return *(const int64_t *) p;
+	}
+}
+
+static bool
+check_value(const char *file, int line, const KpuMsg *m, const KpFieldDesc *f,
+			KpType type, const void *got, const void *exp, const char *path)
+{
+	const KpBytes *gb = got;
+	const KpBytes *eb = exp;
+
+	switch (type)
+	{
+		case KP_T_STRING:
+			return kpu_check_str(*(char *const *) got, *(char *const *) exp,
+								 file, line, path);
+		case KP_T_UUID:
+			return kpu_check_bytes(got, 16, exp, 16, file, line, path);
+		case KP_T_BYTES:
+		case KP_T_RECORDS:
+			if (!kpu_check_int(gb->len, eb->len, file, line, path,
+							   "expected length"))
+				return false;
+			return gb->len <= 0 ||
+				kpu_check_bytes(gb->data, (size_t) gb->len, eb->data,
+								(size_t) eb->len, file, line, path);
+		case KP_T_STRUCT:
+			return check_fields(file, line, m, f->sub, got, exp, path);
+		default:
+			return kpu_check_int(int_value(type, got), int_value(type, exp),
+								 file, line, path, "expected");
+	}
+}
+
+static bool
+check_array(const char *file, int line, const KpuMsg *m, const KpFieldDesc *f,
+			const void *got, const void *exp, const char *path)
+{
+	int32_t		count = *(const int32_t *) ((const char *) exp + f->count_offset);
+	const char *gi = *(const char *const *) ((const char *) got + f->offset);
+	const char *ei = *(const char *const *) ((const char *) exp + f->offset);
+	size_t		size = f->elem_type == KP_T_STRUCT ? f->sub->size :
+		scalar_sizes[f->elem_type];
+	bool		ok = true;
+	char		elem[256];
+
+	if (!kpu_check_int(*(const int32_t *) ((const char *) got + f->count_offset),
+					   count, file, line, path, "expected count"))
+		return false;
+	for (int32_t i = 0; i < count; i++)
+	{
+		path_printf(elem, sizeof(elem), "%s[%d]", path, i);
+		ok &= check_value(file, line, m, f, f->elem_type, gi + size * i,
+						  ei + size * i, elem);
+	}
+	return ok;
+}
+
+/* Fields absent from the version are compared with a defaults struct. */
+static bool
+check_fields(const char *file, int line, const KpuMsg *m,
+			 const KpStructDesc *desc, const void *got, const void *exp,
+			 const char *path)
+{
+	void	   *defaults = kpu_malloc(desc->size);
+	bool		ok = true;
+	char		sub[256];
+
+	kp_struct_init_defaults(desc, defaults);
+	for (int i = 0; i < desc->nfields; i++)
+	{
+		const KpFieldDesc *f = &desc->fields[i];
+		const void *e = field_present(m, f) ? exp : defaults;
+
+		path_printf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", f->name);
+		if (f->type == KP_T_ARRAY)
+			ok &= check_array(file, line, m, f, got, e, sub);
+		else
+			ok &= check_value(file, line, m, f, f->type,
+							  (const char *) got + f->offset,
+							  (const char *) e + f->offset, sub);
+	}
+	return ok;
+}
+
+bool
+kpu_check_struct(const char *file, int line, const KpuMsg *m, const void *got,
+				 const void *exp)
+{
+	return check_fields(file, line, m, m->desc, got, exp, "");
+}
+
+/* ---------------------------------------------- version suites */
+
+KpuMsg
+kpu_versions_msg(const KpuVersions *s, int16_t v)
+{
+	KpuMsg		m = {s->desc, v, v >= s->flexible_min};
+
+	return m;
+}
+
+/* A copy of s's canonical struct to modify, freed after the test. */
+void *
+kpu_versions_canonical(const KpuVersions *s)
+{
+	void	   *msg = kpu_malloc(s->desc->size);
+
+	memcpy(msg, s->canonical, s->desc->size);
+	return msg;
+}
+
+bool
+kpu_versions_roundtrip(const char *file, int line, const KpuVersions *s)
+{
+	long		before = kpu_failures();
+
+	if (!kpu_check(s->max_version <= KPU_MAX_VERSION, file, line,
+				   "%s: raise KPU_MAX_VERSION", s->desc->name))
+		return false;
+	for (int16_t v = s->min_version; v <= s->max_version; v++)
+	{
+		KpuMsg		m = kpu_versions_msg(s, v);
+		void	   *in = kpu_versions_canonical(s);
+		long		at_version = kpu_failures();
+		void	   *d;
+
+		if (!kpu_check(s->vectors[v] != NULL, file, line,
+					   "%s: no vector for v%d", s->desc->name, v))
+			continue;
+		d = kpu_roundtrip(file, line, &m, in, s->vectors[v]);
+		if (d != NULL)
+		{
+			kpu_check_struct(file, line, &m, d, in);
+			/* and the decoded struct encodes back to the same bytes */
+			kpu_encode_vec(file, line, &m, d, s->vectors[v]);
+		}
+		kpu_check(kpu_failures() == at_version, file, line,
+				  "(the failures above are in %s v%d)", s->desc->name, v);
+	}
+	return kpu_failures() == before;
+}
+
+bool
+kpu_versions_corrupt(const char *file, int line, const KpuVersions *s)
+{
+	bool		ok = true;
+
+	for (int16_t v = s->min_version; v <= s->max_version; v++)
+	{
+		KpuMsg		m = kpu_versions_msg(s, v);
+
+		if (s->vectors[v] != NULL)
+			ok &= kpu_corrupt_safely(file, line, &m, s->vectors[v]);
+	}
+	return ok;
+}
+
+bool
+kpu_versions_tags_skipped(const char *file, int line, const KpuVersions *s,
+						  int16_t v, const char *hex)
+{
+	KpuMsg		m = kpu_versions_msg(s, v);
+	void	   *d = kpu_decode_vec(file, line, &m, hex);
+	bool		ok = d != NULL;
+
+	if (ok)
+	{
+		ok &= kpu_check_struct(file, line, &m, d, s->canonical);
+		ok &= kpu_encode_vec(file, line, &m, d, s->vectors[v]);
+	}
+	ok &= kpu_prefixes_fail(file, line, &m, hex);
+	ok &= kpu_corrupt_safely(file, line, &m, hex);
 	return ok;
 }

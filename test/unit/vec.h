@@ -95,4 +95,61 @@ extern bool kpu_check_api(const char *file, int line, const KpuApi *exp);
 
 #define CHECK_API(exp)	kpu_check_api(__FILE__, __LINE__, (exp))
 
+/*
+ * CHECK_STRUCT: got holds exp's value in every field that message m
+ * carries at its version (tagged fields only when flexible), and the
+ * schema default in every other field, recursing into arrays and
+ * sub-structs; a failure names the field path ("topics[0].name").
+ */
+extern bool kpu_check_struct(const char *file, int line, const KpuMsg *m,
+							 const void *got, const void *exp);
+
+#define CHECK_STRUCT(m, got, exp) \
+	kpu_check_struct(__FILE__, __LINE__, (m), (got), (exp))
+
+/*
+ * One message type across its version range, walked the way every API test
+ * walks it: *canonical is a struct holding a value for every field of every
+ * version (every field set, as it is not passed through the defaults), and
+ * vectors[v] is that struct written by hand in version v from Kafka's
+ * schema.
+ */
+#define KPU_MAX_VERSION	31
+
+typedef struct KpuVersions
+{
+	const KpStructDesc *desc;
+	int16_t		min_version;
+	int16_t		max_version;
+	int16_t		flexible_min;	/* KP_NEVER if no version is flexible */
+	const void *canonical;
+	const char *vectors[KPU_MAX_VERSION + 1];	/* indexed by version */
+} KpuVersions;
+
+extern KpuMsg kpu_versions_msg(const KpuVersions *s, int16_t v);
+extern void *kpu_versions_canonical(const KpuVersions *s);
+extern bool kpu_versions_roundtrip(const char *file, int line,
+								   const KpuVersions *s);
+extern bool kpu_versions_corrupt(const char *file, int line,
+								 const KpuVersions *s);
+extern bool kpu_versions_tags_skipped(const char *file, int line,
+									  const KpuVersions *s, int16_t v,
+									  const char *hex);
+
+/*
+ * VERSIONS_MSG: the KpuMsg of s at version v (flexible from flexible_min).
+ * VERSIONS_ROUNDTRIP: in every version, ROUNDTRIP of the canonical struct
+ * against vectors[v], CHECK_STRUCT of the decoded struct against it, and
+ * the decoded struct encoding back to vectors[v].
+ * VERSIONS_CORRUPT: CORRUPT_SAFELY on the vector of every version.
+ * VERSIONS_TAGS_SKIPPED: hex, vectors[v] with unknown tags added, decodes
+ * to the canonical struct and encodes back without them (to vectors[v]);
+ * every strict prefix of it fails, and CORRUPT_SAFELY holds for it.
+ */
+#define VERSIONS_MSG(s, v)	kpu_versions_msg((s), (v))
+#define VERSIONS_ROUNDTRIP(s)	kpu_versions_roundtrip(__FILE__, __LINE__, (s))
+#define VERSIONS_CORRUPT(s)	kpu_versions_corrupt(__FILE__, __LINE__, (s))
+#define VERSIONS_TAGS_SKIPPED(s, v, hex) \
+	kpu_versions_tags_skipped(__FILE__, __LINE__, (s), (v), (hex))
+
 #endif							/* KAFKAPG_TEST_VEC_H */
