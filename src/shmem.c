@@ -100,6 +100,26 @@ kp_shmem_wake_workers(void)
 	SpinLockRelease(&kp_shared->mutex);
 }
 
+/*
+ * Sets the latches of the broker workers whose bits are set in mask (bit i
+ * is worker i): the wakeup of parked fetches and of held acks=-1 output.
+ */
+void
+kp_shmem_wake_worker_mask(uint64 mask)
+{
+	for (int i = 0; mask != 0 && i < KP_MAX_WORKERS; i++)
+	{
+		if (mask & (UINT64CONST(1) << i))
+		{
+			Latch	   *latch = kp_shared->workers[i].latch;
+
+			if (latch != NULL)
+				SetLatch(latch);
+			mask &= ~(UINT64CONST(1) << i);
+		}
+	}
+}
+
 static void
 kp_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				 int subId, void *arg)

@@ -77,6 +77,7 @@ extern KpShared *kp_shared;
 
 extern void kp_shmem_install_hooks(void);
 extern void kp_shmem_wake_workers(void);
+extern void kp_shmem_wake_worker_mask(uint64 mask);
 extern void kp_extension_watch_install(void);
 
 #endif							/* KAFKAPG_SHMEM_H */

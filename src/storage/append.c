@@ -45,24 +45,10 @@
 void
 kp_partition_wake(KpPartition *p)
 {
-	uint64		mask;
-
 	/* pairs with the barrier of the fetch_or a parking fetch does first */
 	pg_memory_barrier();
-	if (pg_atomic_read_u64(&p->waiters) == 0)
-		return;
-	mask = pg_atomic_exchange_u64(&p->waiters, 0);
-	for (int i = 0; mask != 0 && i < KP_MAX_WORKERS; i++)
-	{
-		if (mask & (UINT64CONST(1) << i))
-		{
-			Latch	   *latch = kp_shared->workers[i].latch;
-
-			if (latch != NULL)
-				SetLatch(latch);
-			mask &= ~(UINT64CONST(1) << i);
-		}
-	}
+	if (pg_atomic_read_u64(&p->waiters) != 0)
+		kp_shmem_wake_worker_mask(pg_atomic_exchange_u64(&p->waiters, 0));
 }
 
 #define KP_RESERVE_AHEAD (1024 * 1024)

@@ -228,22 +228,6 @@ advance(int32 slot, uint64 durable)
 	kp_partition_wake(p);
 }
 
-static void
-wake_workers(uint64 mask)
-{
-	for (int i = 0; mask != 0 && i < KP_MAX_WORKERS; i++)
-	{
-		if (mask & (UINT64CONST(1) << i))
-		{
-			Latch	   *latch = kp_shared->workers[i].latch;
-
-			if (latch != NULL)
-				SetLatch(latch);
-			mask &= ~(UINT64CONST(1) << i);
-		}
-	}
-}
-
 /* Are acks=-1 appends waiting for synchronous standbys (as commits do)? */
 bool
 kp_sync_rep_wanted(void)
@@ -321,10 +305,10 @@ kp_flusher_main(Datum arg)
 		if (want > pg_atomic_read_u64(&f->durable_lsn))
 		{
 			cycle(want);
-			wake_workers(waiters | pg_atomic_exchange_u64(&f->flush_waiters, 0));
+			kp_shmem_wake_worker_mask(waiters | pg_atomic_exchange_u64(&f->flush_waiters, 0));
 			continue;
 		}
-		wake_workers(waiters);
+		kp_shmem_wake_worker_mask(waiters);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 KP_FLUSHER_IDLE_MS, PG_WAIT_EXTENSION);
 	}

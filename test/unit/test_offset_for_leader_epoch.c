@@ -22,8 +22,8 @@
  *			  partition, leader_epoch 1+ (default -1), end_offset
  *			  (default -1)}}
  *
- * The codec only parses this API: the broker has no handler for it, so
- * ApiVersions (which lists the handler table) does not advertise it.
+ * The broker serves it (src/broker/offset_for_leader_epoch.c); these
+ * tests cover only the codec.
  *
  *-------------------------------------------------------------------------
  */
