@@ -32,6 +32,7 @@ char	   *kp_data_directory = NULL;
 int			kp_socket_request_max_bytes = 104857600;
 int			kp_max_connections = 10000;
 int			kp_connections_max_idle_ms = 600000;
+int			kp_offset_metadata_max_bytes = 4096;
 
 bool		kp_auto_create_topics = true;
 int			kp_num_partitions = 1;
@@ -103,6 +104,10 @@ define_connection_gucs(void)
 							"0 disables the idle timeout.",
 							&kp_connections_max_idle_ms, 600000, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.offset_metadata_max_bytes",
+							"Longest metadata string of a committed offset (Kafka offset.metadata.max.bytes).",
+							NULL, &kp_offset_metadata_max_bytes, 4096, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
 }
 
 static void

@@ -11,7 +11,7 @@
 #ifndef KAFKAPG_KAFKAPG_H
 #define KAFKAPG_KAFKAPG_H
 
-#define KAFKAPG_VERSION		"0.3.0"
+#define KAFKAPG_VERSION		"0.4.0"
 #define KAFKAPG_EXTENSION	"kafkapg"
 
 #include "kafkapg/protocol/codec.h"
@@ -30,6 +30,7 @@ extern char *kp_data_directory;
 extern int	kp_socket_request_max_bytes;
 extern int	kp_max_connections;
 extern int	kp_connections_max_idle_ms;
+extern int	kp_offset_metadata_max_bytes;
 
 /* topics and storage (guc.c) */
 extern bool kp_auto_create_topics;
