@@ -197,7 +197,7 @@ fill_v0(KpRequest *req, const KpOffsetFetchRequest *rq, KpOffsetFetchResponse *r
 	{
 		KpOffsetFetchResponseTopic *t = &rs->topics[i];
 
-		t->name = g.result[i].name;
+		t->name = unconstify(char *, g.result[i].name);
 		t->partitions_count = g.result[i].count;
 		t->partitions = kp_request_alloc(req, sizeof(KpOffsetFetchResponsePartition) *
 										 Max(t->partitions_count, 1));
@@ -249,7 +249,7 @@ fill_v8(KpRequest *req, const KpOffsetFetchRequest *rq, KpOffsetFetchResponse *r
 		{
 			KpOffsetFetchResponseTopics *t = &out->topics[i];
 
-			t->name = g.result[i].name;
+			t->name = unconstify(char *, g.result[i].name);
 			t->partitions_count = g.result[i].count;
 			t->partitions = kp_request_alloc(req, sizeof(KpOffsetFetchResponsePartitions) *
 											 Max(t->partitions_count, 1));

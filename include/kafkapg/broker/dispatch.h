@@ -96,6 +96,15 @@ extern void kp_handle_fetch(KpRequest *req, const void *request, void *response)
 extern bool kp_fetch_error(KpRequest *req, const void *request, void *response,
 						   int16 error_code);
 extern void kp_handle_list_offsets(KpRequest *req, const void *request, void *response);
+extern void kp_handle_find_coordinator(KpRequest *req, const void *request, void *response);
+extern bool kp_find_coordinator_error(KpRequest *req, const void *request, void *response,
+									  int16 error_code);
+extern void kp_handle_offset_commit(KpRequest *req, const void *request, void *response);
+extern bool kp_offset_commit_error(KpRequest *req, const void *request, void *response,
+								   int16 error_code);
+extern void kp_handle_offset_fetch(KpRequest *req, const void *request, void *response);
+extern bool kp_offset_fetch_error(KpRequest *req, const void *request, void *response,
+								  int16 error_code);
 extern void kp_handle_offset_for_leader_epoch(KpRequest *req, const void *request,
 											  void *response);
 extern bool kp_offset_for_leader_epoch_error(KpRequest *req, const void *request,
