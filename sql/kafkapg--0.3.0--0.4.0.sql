@@ -44,3 +44,39 @@ CREATE VIEW kafkapg.consumer_lag AS
 GRANT SELECT ON kafkapg.consumer_lag TO PUBLIC;
 COMMENT ON VIEW kafkapg.consumer_lag IS
     'Committed offset, reachable end and lag of every group partition';
+
+-- ---------------------------------------------------------------- groups
+-- The coordinator keeps groups in shared memory; this is its durable copy,
+-- written when a group becomes Stable (with the leader's assignment) or
+-- Empty, and loaded back after a restart, a crash or a promotion.  Only the
+-- protocol the group chose is kept of each member's offers, as in Kafka.
+CREATE TABLE kafkapg.consumer_group (
+    group_id text PRIMARY KEY CHECK (group_id <> ''),
+    version bigint NOT NULL,
+    state text NOT NULL,
+    generation int NOT NULL,
+    protocol_type text,
+    protocol text,
+    leader text,
+    state_changed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE kafkapg.consumer_group IS
+    'Stored state of each consumer group (the live state is in shared memory)';
+SELECT pg_catalog.pg_extension_config_dump('kafkapg.consumer_group', '');
+
+CREATE TABLE kafkapg.consumer_group_member (
+    group_id text NOT NULL REFERENCES kafkapg.consumer_group ON DELETE CASCADE,
+    ordinal int NOT NULL,
+    member_id text NOT NULL,
+    group_instance_id text,
+    client_id text NOT NULL,
+    client_host text NOT NULL,
+    session_timeout_ms int NOT NULL,
+    rebalance_timeout_ms int NOT NULL,
+    subscription bytea NOT NULL,
+    assignment bytea NOT NULL,
+    PRIMARY KEY (group_id, member_id)
+);
+COMMENT ON TABLE kafkapg.consumer_group_member IS
+    'Stored members of each consumer group, with their subscription and assignment';
+SELECT pg_catalog.pg_extension_config_dump('kafkapg.consumer_group_member', '');

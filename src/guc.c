@@ -32,7 +32,15 @@ char	   *kp_data_directory = NULL;
 int			kp_socket_request_max_bytes = 104857600;
 int			kp_max_connections = 10000;
 int			kp_connections_max_idle_ms = 600000;
+
 int			kp_offset_metadata_max_bytes = 4096;
+int			kp_max_groups = 4096;
+int			kp_group_initial_rebalance_delay_ms = 3000;
+int			kp_group_min_session_timeout_ms = 6000;
+int			kp_group_max_session_timeout_ms = 1800000;
+int			kp_group_max_size = INT_MAX;
+int			kp_offsets_retention_minutes = 10080;
+int			kp_offsets_retention_check_interval_ms = 600000;
 
 bool		kp_auto_create_topics = true;
 int			kp_num_partitions = 1;
@@ -104,10 +112,43 @@ define_connection_gucs(void)
 							"0 disables the idle timeout.",
 							&kp_connections_max_idle_ms, 600000, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
+
+static void
+define_group_gucs(void)
+{
+	DefineCustomIntVariable("kafkapg.max_groups",
+							"Most consumer groups the coordinator holds in shared memory.",
+							NULL, &kp_max_groups, 4096, 16, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.group_initial_rebalance_delay_ms",
+							"How long the first rebalance of an empty group waits for more members (Kafka group.initial.rebalance.delay.ms).",
+							NULL, &kp_group_initial_rebalance_delay_ms, 3000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.group_min_session_timeout_ms",
+							"Shortest session timeout a member may ask for (Kafka group.min.session.timeout.ms).",
+							NULL, &kp_group_min_session_timeout_ms, 6000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.group_max_session_timeout_ms",
+							"Longest session timeout a member may ask for (Kafka group.max.session.timeout.ms).",
+							NULL, &kp_group_max_session_timeout_ms, 1800000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.group_max_size",
+							"Most members of one consumer group (Kafka group.max.size).",
+							NULL, &kp_group_max_size, INT_MAX, 1, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("kafkapg.offset_metadata_max_bytes",
 							"Longest metadata string of a committed offset (Kafka offset.metadata.max.bytes).",
 							NULL, &kp_offset_metadata_max_bytes, 4096, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.offsets_retention_minutes",
+							"How long the committed offsets of an empty group are kept (Kafka offsets.retention.minutes).",
+							NULL, &kp_offsets_retention_minutes, 10080, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
+	DefineCustomIntVariable("kafkapg.offsets_retention_check_interval_ms",
+							"How often expired committed offsets are removed (Kafka offsets.retention.check.interval.ms).",
+							NULL, &kp_offsets_retention_check_interval_ms, 600000, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
 static void
@@ -140,6 +181,7 @@ kp_guc_define(void)
 	define_identity_gucs();
 	define_connection_gucs();
 	define_topic_gucs();
+	define_group_gucs();
 	MarkGUCPrefixReserved("kafkapg");
 }
 

@@ -21,6 +21,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 
+#include "kafkapg/group/group.h"
 #include "kafkapg/shmem.h"
 #include "kafkapg/storage/storage.h"
 
@@ -38,7 +39,9 @@ kp_shmem_request(void)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(MAXALIGN(sizeof(KpShared)));
 	RequestAddinShmemSpace(kp_storage_shmem_size());
+	RequestAddinShmemSpace(kp_groups_shmem_size());
 	kp_storage_request_locks();
+	kp_groups_request_locks();
 }
 
 static void
@@ -73,6 +76,7 @@ kp_shmem_startup(void)
 		}
 	}
 	kp_storage_shmem_init();
+	kp_groups_shmem_init();
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -30,7 +30,16 @@ extern char *kp_data_directory;
 extern int	kp_socket_request_max_bytes;
 extern int	kp_max_connections;
 extern int	kp_connections_max_idle_ms;
+
+/* consumer groups (guc.c) */
 extern int	kp_offset_metadata_max_bytes;
+extern int	kp_max_groups;
+extern int	kp_group_initial_rebalance_delay_ms;
+extern int	kp_group_min_session_timeout_ms;
+extern int	kp_group_max_session_timeout_ms;
+extern int	kp_group_max_size;
+extern int	kp_offsets_retention_minutes;
+extern int	kp_offsets_retention_check_interval_ms;
 
 /* topics and storage (guc.c) */
 extern bool kp_auto_create_topics;

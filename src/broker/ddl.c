@@ -23,7 +23,9 @@
 #include "kafkapg/catalog/cluster.h"
 
 /*
- * Runs fn(arg) in its own transaction and commits it.  Returns true on
+ * Runs fn(arg) in its own transaction and commits it, with the caller's
+ * memory context current (what fn allocates outlives the transaction; the
+ * caller resets that context).  Returns true on
  * success; on ERROR rolls back and returns false with *sqlerrcode and
  * *message (allocated in the caller's memory context).
  */
@@ -35,6 +37,8 @@ kp_broker_run_ddl(KpDdlFn fn, void *arg, const char *activity, int *sqlerrcode,
 	volatile bool ok = true;
 
 	kp_catalog_xact_begin(activity);
+	/* fn's results outlive the transaction: allocate in the caller's context */
+	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
 		fn(arg);

@@ -271,7 +271,8 @@ park(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms, int64 until_
 
 static bool
 dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
-			   int16 version, const uint8 *frame, int32 len, int64 arrived_ms)
+			   int16 version, const uint8 *frame, int32 len, int64 arrived_ms,
+			   bool retry)
 {
 	KpAllocator alloc;
 	KpRequest	req = {conn, api, {0}, version, &alloc};
@@ -281,6 +282,7 @@ dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 
 	kp_palloc_allocator_in(&alloc, request_cxt);
 	req.arrived_ms = arrived_ms;
+	req.retry = retry;
 	if (!decode_request(&req, frame, len, request))
 		return false;
 	kp_struct_init_defaults(api->response, response);
@@ -312,7 +314,8 @@ dispatch_known(KpConn *conn, const KpHandler *h, const KpApiSchema *api,
 	return ok;
 }
 
-static bool dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms);
+static bool dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms,
+					 bool retry);
 
 /*
  * Handles one frame (the bytes after the size prefix).  Returns false when
@@ -322,7 +325,7 @@ static bool dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_
 bool
 kp_dispatch_frame(KpConn *conn, const uint8 *frame, int32 len)
 {
-	return dispatch(conn, frame, len, kp_now_ms());
+	return dispatch(conn, frame, len, kp_now_ms(), false);
 }
 
 /* Runs the connection's parked request again; it may park once more. */
@@ -333,7 +336,7 @@ kp_dispatch_retry(KpConn *conn)
 	bool		ok;
 
 	conn->parked = NULL;
-	ok = dispatch(conn, p->frame, p->len, p->arrived_ms);
+	ok = dispatch(conn, p->frame, p->len, p->arrived_ms, true);
 	pfree(p->frame);
 	pfree(p);
 	return ok;
@@ -347,7 +350,7 @@ kp_dispatch_parked_until(KpConn *conn)
 }
 
 static bool
-dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms)
+dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms, bool retry)
 {
 	int16		api_key,
 				version;
@@ -378,7 +381,7 @@ dispatch(KpConn *conn, const uint8 *frame, int32 len, int64 arrived_ms)
 		return false;
 	}
 	old = MemoryContextSwitchTo(request_cxt);
-	ok = dispatch_known(conn, h, api, version, frame, len, arrived_ms);
+	ok = dispatch_known(conn, h, api, version, frame, len, arrived_ms, retry);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(request_cxt);
 	return ok;

@@ -30,6 +30,7 @@
 #include "kafkapg/broker/ddl.h"
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/catalog/offsets.h"
+#include "kafkapg/group/group.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/protocol/messages.h"
@@ -79,7 +80,7 @@ check_partition(const KpTopicInfo *t, const KpOffsetCommitRequestPartition *p)
 	return KP_ERR_NONE;
 }
 
-/* The error of the whole request, or KP_ERR_NONE. */
+/* The error of the whole request (membership, see group/coordinator.c), or NONE. */
 static int16
 check_request(const KpOffsetCommitRequest *rq)
 {
@@ -87,9 +88,8 @@ check_request(const KpOffsetCommitRequest *rq)
 		return KP_ERR_NOT_COORDINATOR;
 	if (rq->group_id == NULL || rq->group_id[0] == '\0')
 		return KP_ERR_INVALID_GROUP_ID;
-	if (rq->generation_id >= 0 || (rq->member_id != NULL && rq->member_id[0] != '\0'))
-		return KP_ERR_ILLEGAL_GENERATION;	/* no live generation to match */
-	return KP_ERR_NONE;
+	return kp_group_check_commit(rq->group_id, rq->generation_id, rq->member_id,
+								 rq->group_instance_id);
 }
 
 /* Sizes the response like the request, every partition with 'error'. */

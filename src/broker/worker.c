@@ -35,6 +35,7 @@
 #include "kafkapg/broker/dispatch.h"
 #include "kafkapg/broker/worker.h"
 #include "kafkapg/catalog/cluster.h"
+#include "kafkapg/group/group.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/net/server.h"
 #include "kafkapg/shmem.h"
@@ -147,12 +148,16 @@ extension_still_there(void)
 	return kp_catalog_extension_ready();
 }
 
-/* Once a second: close idle segment files; follow the primary if a standby. */
+/*
+ * Once a second: close idle segment files; follow the primary if a
+ * standby; fire the consumer groups' timers and store changed groups.
+ */
 static void
 tick(void)
 {
 	kp_segments_sweep();
 	kp_catalog_standby_tick();
+	kp_groups_tick();
 }
 
 static void

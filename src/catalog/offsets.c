@@ -221,3 +221,72 @@ kp_offsets_list(const char *group_id, KpCommittedOffset **out)
 	SPI_finish();
 	return n;
 }
+
+/* Does the group have a committed offset or a stored group row? */
+bool
+kp_offsets_group_known(const char *group_id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(group_id)};
+	bool		known;
+
+	spi_begin();
+	if (SPI_execute_with_args("SELECT 1 WHERE EXISTS (SELECT FROM kafkapg.consumer_offset"
+							  " WHERE group_id = $1) OR EXISTS (SELECT FROM"
+							  " kafkapg.consumer_group WHERE group_id = $1)",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "kafkapg: could not read committed offsets");
+	known = SPI_processed > 0;
+	SPI_finish();
+	return known;
+}
+
+/* The ids of groups that have committed offsets, palloc'd in the caller's context. */
+int
+kp_offsets_group_ids(char ***out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			n;
+
+	spi_begin();
+	if (SPI_execute("SELECT DISTINCT group_id FROM kafkapg.consumer_offset ORDER BY 1",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "kafkapg: could not read committed offsets");
+	n = (int) SPI_processed;
+	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		(*out)[i] = TextDatumGetCString(d);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return n;
+}
+
+/*
+ * Removes a group's committed offsets and its stored group row; true if
+ * there was anything to remove.
+ */
+bool
+kp_offsets_delete_group(const char *group_id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(group_id)};
+	uint64		n;
+
+	spi_begin();
+	if (SPI_execute_with_args("DELETE FROM kafkapg.consumer_offset WHERE group_id = $1",
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "kafkapg: could not delete committed offsets");
+	n = SPI_processed;
+	if (SPI_execute_with_args("DELETE FROM kafkapg.consumer_group WHERE group_id = $1",
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "kafkapg: could not delete a consumer group");
+	n += SPI_processed;
+	SPI_finish();
+	return n > 0;
+}

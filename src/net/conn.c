@@ -32,6 +32,12 @@
 #define KP_READ_CHUNK	65536
 #define KP_IOV_MAX		64
 
+/*
+ * Connection serial numbers start from the clock, so a restarted worker
+ * never reuses the serials (and group waiter tokens) of its predecessor.
+ */
+static uint64 next_serial = 0;
+
 KpConn *
 kp_conn_create(MemoryContext parent, pgsocket sock, const char *peer)
 {
@@ -46,6 +52,9 @@ kp_conn_create(MemoryContext parent, pgsocket sock, const char *peer)
 	conn->incap = KP_READ_CHUNK;
 	conn->in = MemoryContextAlloc(cxt, conn->incap);
 	conn->last_active = GetCurrentTimestamp();
+	if (next_serial == 0)
+		next_serial = (uint64) conn->last_active;
+	conn->serial = next_serial++;
 	return conn;
 }
 

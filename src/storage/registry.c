@@ -626,6 +626,13 @@ kp_storage_ensure_loaded(Oid ext_oid)
 	LWLockRelease(registry_lock);
 }
 
+/* The extension the registry was last loaded for (InvalidOid if none). */
+Oid
+kp_storage_loaded_ext_oid(void)
+{
+	return registry->loaded_ext_oid;
+}
+
 bool
 kp_storage_loaded_in_recovery(void)
 {

@@ -26,6 +26,7 @@ typedef struct KpRequest
 	int16		version;
 	const KpAllocator *alloc;	/* request-lifetime memory for the codec */
 	int64		arrived_ms;		/* when the request first arrived (parking) */
+	bool		retry;			/* it was parked and now runs again */
 	bool		no_response;	/* set by the handler: send nothing (acks=0) */
 	bool		close_connection;	/* with no_response: then close (logged) */
 	int64		park_until_ms;	/* set by the handler: wait, retry until then */
@@ -111,6 +112,20 @@ extern bool kp_offset_for_leader_epoch_error(KpRequest *req, const void *request
 											 void *response, int16 error_code);
 extern bool kp_list_offsets_error(KpRequest *req, const void *request, void *response,
 								  int16 error_code);
+
+/* group_membership.c, group_admin.c */
+#define KP_DECLARE_HANDLER(name) \
+	extern void kp_handle_##name(KpRequest *req, const void *request, void *response); \
+	extern bool kp_##name##_error(KpRequest *req, const void *request, void *response, \
+								  int16 error_code)
+KP_DECLARE_HANDLER(join_group);
+KP_DECLARE_HANDLER(sync_group);
+KP_DECLARE_HANDLER(heartbeat);
+KP_DECLARE_HANDLER(leave_group);
+KP_DECLARE_HANDLER(describe_groups);
+KP_DECLARE_HANDLER(list_groups);
+KP_DECLARE_HANDLER(delete_groups);
+KP_DECLARE_HANDLER(offset_delete);
 
 /* create_topics.c, delete_topics.c, describe_cluster.c */
 extern void kp_handle_create_topics(KpRequest *req, const void *request, void *response);

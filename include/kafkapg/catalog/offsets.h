@@ -26,5 +26,8 @@ extern bool kp_offsets_fetch(const char *group_id, const KpUuid *topic_id, int32
 							 int64 *offset, int32 *leader_epoch, char **metadata);
 extern bool kp_offsets_delete(const char *group_id, const KpUuid *topic_id, int32 partition);
 extern int	kp_offsets_list(const char *group_id, KpCommittedOffset **out);
+extern bool kp_offsets_group_known(const char *group_id);
+extern int	kp_offsets_group_ids(char ***out);
+extern bool kp_offsets_delete_group(const char *group_id);
 
 #endif							/* KAFKAPG_CATALOG_OFFSETS_H */

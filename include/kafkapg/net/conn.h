@@ -60,6 +60,7 @@ typedef struct KpConn
 	uint64		hold_until;		/* the largest hold of queued output */
 	uint64		queue_hold;		/* hold given to chunks queued now */
 	uint64		requests;
+	uint64		serial;			/* unique within this process */
 } KpConn;
 
 /* Result of looking for the next frame in the input buffer */

@@ -196,6 +196,7 @@ extern void kp_storage_request_locks(void);
 extern void kp_storage_ensure_loaded(Oid ext_oid);
 extern void kp_storage_refresh_standby(void);
 extern bool kp_storage_loaded_in_recovery(void);
+extern Oid	kp_storage_loaded_ext_oid(void);
 extern int32 kp_current_leader_epoch(void);
 extern bool kp_topic_lookup(const char *name, KpTopicInfo *out);
 extern bool kp_topic_lookup_id(const KpUuid *id, KpTopicInfo *out);
