@@ -47,6 +47,10 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$data'
 kafkapg.port = $kport
 kafkapg.listen_addresses = '$klisten'
+# tests: a new group's first rebalance waits 100 ms, not Kafka's 3 s, and
+# members may ask for session timeouts down to 1 s
+kafkapg.group_initial_rebalance_delay_ms = 100
+kafkapg.group_min_session_timeout_ms = 1000
 CONF
 }
 
