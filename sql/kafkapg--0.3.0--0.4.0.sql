@@ -80,3 +80,54 @@ CREATE TABLE kafkapg.consumer_group_member (
 COMMENT ON TABLE kafkapg.consumer_group_member IS
     'Stored members of each consumer group, with their subscription and assignment';
 SELECT pg_catalog.pg_extension_config_dump('kafkapg.consumer_group_member', '');
+
+CREATE FUNCTION kafkapg.group_state(
+    OUT group_id text, OUT state text, OUT protocol_type text, OUT protocol text,
+    OUT generation int, OUT members int)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'kp_sql_group_state'
+    LANGUAGE C VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog;
+CREATE VIEW kafkapg.consumer_groups AS SELECT * FROM kafkapg.group_state();
+GRANT SELECT ON kafkapg.consumer_groups TO PUBLIC;
+COMMENT ON VIEW kafkapg.consumer_groups IS
+    'Every consumer group: live state from shared memory (stored state on a standby)';
+
+CREATE FUNCTION kafkapg.group_member_state(
+    OUT group_id text, OUT member_id text, OUT group_instance_id text,
+    OUT client_id text, OUT client_host text, OUT assignment jsonb)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'kp_sql_group_member_state'
+    LANGUAGE C VOLATILE STRICT;
+CREATE VIEW kafkapg.group_members AS SELECT * FROM kafkapg.group_member_state();
+GRANT SELECT ON kafkapg.group_members TO PUBLIC;
+COMMENT ON VIEW kafkapg.group_members IS
+    'Live members of every consumer group, with their assignment as {"topic": [partitions]}';
+
+CREATE FUNCTION kafkapg.commit_offset(group_id text, topic text, partition int,
+                                      "offset" bigint, metadata text DEFAULT NULL)
+    RETURNS void
+    AS 'MODULE_PATHNAME', 'kp_sql_commit_offset'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION kafkapg.commit_offset(text, text, int, bigint, text) IS
+    'Commits a group offset in the caller''s transaction (refused while the group has live members)';
+REVOKE ALL ON FUNCTION kafkapg.commit_offset(text, text, int, bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION kafkapg.reset_offsets(group_id text, topic text, "to" text,
+                                      "offset" bigint DEFAULT NULL,
+                                      "timestamp" timestamptz DEFAULT NULL,
+                                      OUT partition int, OUT previous_offset bigint,
+                                      OUT new_offset bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'kp_sql_reset_offsets'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION kafkapg.reset_offsets(text, text, text, bigint, timestamptz) IS
+    'Moves a group''s offsets of a topic to ''earliest'', ''latest'', an ''offset'' or a ''timestamp'' (kafka-consumer-groups --reset-offsets)';
+REVOKE ALL ON FUNCTION kafkapg.reset_offsets(text, text, text, bigint, timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION kafkapg.consume(group_id text, topic text, max_records int DEFAULT 100)
+    RETURNS SETOF kafkapg.consumer_record
+    AS 'MODULE_PATHNAME', 'kp_sql_consume'
+    LANGUAGE C VOLATILE ROWS 100;
+COMMENT ON FUNCTION kafkapg.consume(text, text, int) IS
+    'Reads a group''s next records and advances its offsets in the caller''s transaction (exactly once with the caller''s writes)';
+REVOKE ALL ON FUNCTION kafkapg.consume(text, text, int) FROM PUBLIC;

@@ -23,6 +23,7 @@
 #include "utils/uuid.h"
 
 #include "kafkapg/catalog/topics.h"
+#include "kafkapg/functions/functions.h"
 #include "kafkapg/kafkapg.h"
 #include "kafkapg/protocol/errors.h"
 #include "kafkapg/record/batch.h"
@@ -301,10 +302,13 @@ emit_record(ReturnSetInfo *rsinfo, int32 partition, KpRecord *rec)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-/* Emits the records of one batch in [from, upper); returns how many. */
+/*
+ * Emits the records of one batch in [from, upper); returns how many, and
+ * sets *next past the last one emitted.
+ */
 static int
 emit_batch(ReturnSetInfo *rsinfo, int32 partition, const uint8 *batch, size_t len,
-		   int64 from, int64 upper, int limit)
+		   int64 from, int64 upper, int limit, int64 *next)
 {
 	KpRecordIter it;
 	KpRecord	rec;
@@ -324,6 +328,7 @@ emit_batch(ReturnSetInfo *rsinfo, int32 partition, const uint8 *batch, size_t le
 		if (rec.offset < from)
 			continue;
 		emit_record(rsinfo, partition, &rec);
+		*next = rec.offset + 1;
 		n++;
 	}
 	if (n < limit && rc < 0)
@@ -334,13 +339,15 @@ emit_batch(ReturnSetInfo *rsinfo, int32 partition, const uint8 *batch, size_t le
 }
 
 /*
- * Reads one chunk of the log at *offset and emits its records; advances
- * *offset past the complete batches read.  Returns records emitted, or -1
- * when there is nothing more to read.
+ * Reads one chunk of the log at *offset and emits up to 'limit' records;
+ * advances *offset past what was read: past each whole batch, or just past
+ * the last record emitted when the limit stops inside a batch (so that
+ * kafkapg.consume() commits exactly what it returned).  Returns records
+ * emitted, or -1 when there is nothing more to read.
  */
-static int
-read_chunk(ReturnSetInfo *rsinfo, const KpTopicInfo *t, int32 partition, int64 *offset,
-		   int limit)
+int
+kp_sql_read_chunk(ReturnSetInfo *rsinfo, const KpTopicInfo *t, int32 partition, int64 *offset,
+				  int limit)
 {
 	KpPartitionSnap snap;
 	KpFileSlice slice;
@@ -360,18 +367,32 @@ read_chunk(ReturnSetInfo *rsinfo, const KpTopicInfo *t, int32 partition, int64 *
 	{
 		KpBatchHeader h;
 		int64		total = kp_batch_total_size(buf + pos, slice.len - pos);
+		int64		batch_end;
+		int64		next = *offset;
 
 		if (total < KP_BATCH_HEADER_SIZE || pos + total > (size_t) slice.len ||
 			!kp_batch_read_header(buf + pos, total, &h))
 			break;
+		batch_end = h.base_offset + h.last_offset_delta + 1;
+
 		if (!(h.attributes & KP_ATTR_CONTROL))
-			n += emit_batch(rsinfo, partition, buf + pos, total, *offset,
-							snap.high_watermark, limit - n);
-		*offset = Max(*offset, h.base_offset + h.last_offset_delta + 1);
+		{
+			int			want = limit - n;
+			int			got = emit_batch(rsinfo, partition, buf + pos, total, *offset,
+										 snap.high_watermark, want, &next);
+
+			n += got;
+			if (got == want && next < batch_end)
+			{
+				*offset = Max(*offset, next);	/* stopped inside the batch */
+				break;
+			}
+		}
+		*offset = Max(*offset, batch_end);
 		pos += total;
 	}
 	pfree(buf);
-	return pos == 0 ? -1 : n;
+	return pos == 0 && n == 0 ? -1 : n;
 }
 
 Datum
@@ -409,7 +430,7 @@ kp_sql_read(PG_FUNCTION_ARGS)
 	}
 	while (done < limit)
 	{
-		int			n = read_chunk(rsinfo, &t, partition, &offset, limit - done);
+		int			n = kp_sql_read_chunk(rsinfo, &t, partition, &offset, limit - done);
 
 		if (n < 0)
 			break;

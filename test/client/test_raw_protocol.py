@@ -55,8 +55,10 @@ API_METADATA = 3
 API_VERSIONS = 18
 # sorted by api key: Produce, Fetch, ListOffsets, Metadata, ApiVersions,
 # CreateTopics, DeleteTopics, OffsetForLeaderEpoch, DescribeCluster
-EXPECTED_API_KEYS = [(0, 0, 9), (1, 4, 13), (2, 0, 7), (3, 0, 12), (18, 0, 3),
-                     (19, 0, 7), (20, 0, 6), (23, 0, 4), (60, 0, 1)]
+EXPECTED_API_KEYS = [(0, 0, 9), (1, 4, 13), (2, 0, 7), (3, 0, 12), (8, 0, 8), (9, 0, 8),
+                     (10, 0, 4), (11, 0, 9), (12, 0, 4), (13, 0, 5), (14, 0, 5),
+                     (15, 0, 5), (16, 0, 4), (18, 0, 3), (19, 0, 7), (20, 0, 6),
+                     (23, 0, 4), (42, 0, 2), (47, 0, 0), (60, 0, 1)]
 INT32_MIN = -2 ** 31
 EXISTING = "kp-raw-existing"     # created by main() through SQL, 2 partitions
 
