@@ -1323,7 +1323,8 @@ kp_group_check_commit(const char *group_id, int32 generation, const char *member
 
 /*
  * Once a second in every broker worker: fire every group's due timers
- * (session expiry, join and sync deadlines), then store changed groups.
+ * (session expiry, join and sync deadlines), then store changed groups;
+ * broker worker 1 also applies offsets.retention.minutes.
  */
 void
 kp_groups_tick(void)
@@ -1352,6 +1353,8 @@ kp_groups_tick(void)
 	}
 	LWLockRelease(&kp_groups->lock);
 	kp_group_persist_dirty();
+	if (kp_my_worker_index == 0)
+		kp_groups_expire_offsets();
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(tick_cxt);
 }

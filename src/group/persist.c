@@ -25,6 +25,7 @@
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -564,4 +565,122 @@ kp_group_ready(void)
 	if (!claimed)
 		return KP_ERR_COORDINATOR_LOAD_IN_PROGRESS;
 	return load(ext) ? KP_ERR_NONE : KP_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
+/* ---------------- offsets retention ---------------- */
+
+typedef struct Retention
+{
+	List	   *keep;			/* groups whose offsets stay: live ones */
+	List	   *expired;		/* Empty longer than the retention: all offsets go */
+	int64		removed;
+} Retention;
+
+static Datum
+text_array(List *names)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, names)
+		d[i++] = CStringGetTextDatum(lfirst(lc));
+	return PointerGetDatum(construct_array(d, i, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Runs in its own transaction (kp_broker_run_ddl). */
+static void
+expire_offsets(void *arg)
+{
+	Retention  *r = arg;
+	Oid			types[3] = {TEXTARRAYOID, TEXTARRAYOID, INT8OID};
+	Datum		v[3];
+
+	v[0] = text_array(r->keep);
+	v[1] = text_array(r->expired);
+	v[2] = Int64GetDatum((int64) kp_offsets_retention_minutes * 60);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "kafkapg: SPI_connect failed");
+	if (SPI_execute_with_args("DELETE FROM kafkapg.consumer_offset WHERE group_id <> ALL ($1)"
+							  " AND (group_id = ANY ($2)"
+							  " OR committed_at < now() - make_interval(secs => $3))",
+							  3, types, v, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "kafkapg: could not remove expired offsets");
+	r->removed = (int64) SPI_processed;
+	if (SPI_execute_with_args("DELETE FROM kafkapg.consumer_group WHERE group_id = ANY ($2)",
+							  3, types, v, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "kafkapg: could not remove expired groups");
+	SPI_finish();
+}
+
+/* Under the lock: sorts the held groups into kept and expired. */
+static void
+classify_groups(Retention *r, int64 now)
+{
+	HASH_SEQ_STATUS seq;
+	KpGroup    *g;
+	int64		retention_ms = (int64) kp_offsets_retention_minutes * 60 * 1000;
+
+	hash_seq_init(&seq, kp_group_table);
+	while ((g = hash_seq_search(&seq)) != NULL)
+	{
+		if (g->state == KP_GROUP_EMPTY && g->state_since_ms + retention_ms <= now)
+			r->expired = lappend(r->expired, pstrdup(g->group_id));
+		else
+			r->keep = lappend(r->keep, pstrdup(g->group_id));
+	}
+}
+
+/* Drops the expired groups that are still Empty from shared memory. */
+static void
+drop_expired(Retention *r, int64 now)
+{
+	ListCell   *lc;
+	int64		retention_ms = (int64) kp_offsets_retention_minutes * 60 * 1000;
+
+	LWLockAcquire(&kp_groups->lock, LW_EXCLUSIVE);
+	foreach(lc, r->expired)
+	{
+		KpGroup    *g = kp_group_lookup(lfirst(lc));
+
+		if (g != NULL && g->state == KP_GROUP_EMPTY && g->state_since_ms + retention_ms <= now &&
+			g->nmembers == 0)
+			kp_group_drop(g);
+	}
+	LWLockRelease(&kp_groups->lock);
+}
+
+/*
+ * offsets.retention.minutes: the committed offsets of a group that has
+ * been Empty that long go (and the group with them); so do the offsets of a
+ * group the coordinator does not hold (a simple consumer) committed that
+ * long ago.  Groups with members keep theirs.  Run by broker worker 1
+ * every kafkapg.offsets_retention_check_interval_ms.
+ */
+void
+kp_groups_expire_offsets(void)
+{
+	Retention	r = {NIL, NIL, 0};
+	int64		now = kp_now_ms();
+	int			sqlerrcode;
+	char	   *message;
+
+	if (now < kp_groups->next_retention_ms)
+		return;
+	kp_groups->next_retention_ms = now + kp_offsets_retention_check_interval_ms;
+	LWLockAcquire(&kp_groups->lock, LW_SHARED);
+	classify_groups(&r, now);
+	LWLockRelease(&kp_groups->lock);
+	if (!kp_broker_run_ddl(expire_offsets, &r, "kafkapg: removing expired offsets",
+						   &sqlerrcode, &message))
+	{
+		ereport(LOG, (errmsg("kafkapg: could not remove expired offsets: %s", message)));
+		return;
+	}
+	drop_expired(&r, now);
+	if (r.removed > 0 || r.expired != NIL)
+		ereport(LOG,
+				(errmsg("kafkapg: removed %lld committed offsets older than kafkapg.offsets_retention_minutes (%d) and %d expired empty groups",
+						(long long) r.removed, kp_offsets_retention_minutes,
+						list_length(r.expired))));
 }

@@ -18,6 +18,7 @@ mkdir -p "$tmp/t" "$tmp/perl" "$tmp/scripts"
 cp test/t/*.pl "$tmp/t/"
 cp -r test/perl/. "$tmp/perl/"
 cp scripts/kp-ping.py "$tmp/scripts/"
+cp test/t/py/*.py "$tmp/scripts/"
 mkdir -p "$tmp/bin"
 for c in test/t/c/*.c; do
 	cc -O2 -Wall -Wextra -Werror -o "$tmp/bin/$(basename "$c" .c)" "$c" -lrdkafka || exit 1

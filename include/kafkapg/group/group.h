@@ -116,5 +116,6 @@ extern char *kp_consumer_assignment_json(KpBytes assignment);
 extern int16 kp_group_ready(void);
 extern void kp_group_persist(const char *group_id);
 extern void kp_group_persist_dirty(void);
+extern void kp_groups_expire_offsets(void);
 
 #endif							/* KAFKAPG_GROUP_GROUP_H */
