@@ -414,7 +414,11 @@ uuid_datum(const KpUuid *id)
 	return UUIDPGetDatum(u);
 }
 
-/* Partitions without a committed offset start at their log start. */
+/*
+ * Partitions without a committed offset start at their log start.  Only
+ * missing rows are inserted: an insert that met a row another caller has
+ * moved (and not committed yet) would wait for that caller.
+ */
 static void
 seed_positions(const char *group_id, const KpTopicInfo *t)
 {
@@ -424,7 +428,12 @@ seed_positions(const char *group_id, const KpTopicInfo *t)
 	{
 		KpPartitionSnap snap;
 		Datum		v[4];
+		int64		offset;
+		int32		epoch;
+		char	   *md;
 
+		if (kp_offsets_fetch(group_id, &t->id, p, &offset, &epoch, &md))
+			continue;
 		kp_partition_snapshot(t->first_slot + p, &snap);
 		v[0] = CStringGetTextDatum(group_id);
 		v[1] = uuid_datum(&t->id);
