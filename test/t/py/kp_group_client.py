@@ -10,14 +10,16 @@
   kp_group_client.py member BOOTSTRAP GROUP TOPIC SECONDS
       stays in the group for SECONDS, printing "assigned P,P,..." on each
       assignment; closes without leaving when killed.
+The session timeout is KP_SESSION_MS (default 10000).
 """
+import os
 import sys
 import time
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 
-def consumer(bootstrap, group, session_ms=10000):
+def consumer(bootstrap, group, session_ms=int(os.environ.get("KP_SESSION_MS", "10000"))):
     return Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                      "auto.offset.reset": "earliest", "enable.auto.commit": False,
                      "session.timeout.ms": session_ms, "heartbeat.interval.ms": 500,
