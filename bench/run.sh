@@ -4,8 +4,9 @@
 # ports, and prints one table per benchmark.  BENCH_SECONDS sets the time
 # per cell of the round-trip table (default 3); bench_log.c documents
 # BENCH_SCALE, BENCH_PHASES and the other knobs of the produce/consume
-# table, bench_durability.c those of the durability table.  BENCH_ONLY=rpc,
-# BENCH_ONLY=log or BENCH_ONLY=durability runs one of the three tables.
+# table, bench_durability.c those of the durability table, bench_groups.c
+# those of the consumer-group table.  BENCH_ONLY=rpc, log, durability or
+# groups runs one of the four tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -17,6 +18,7 @@ cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_rpc bench/bench_rpc.c
 cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_log bench/bench_log.c -lrdkafka
 cc -O2 -Wall -Wextra -Werror -o bench/bin/bench_disk bench/bench_disk.c
 cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_durability bench/bench_durability.c -lrdkafka
+cc -O2 -Wall -Wextra -Werror -pthread -o bench/bin/bench_groups bench/bench_groups.c -lrdkafka
 make -s -C "$REFDIR" >/dev/null
 
 tmp=$(mktemp -d /tmp/kafkapg-bench.XXXXXX)
@@ -30,6 +32,8 @@ wal_buffers = '64MB'
 max_wal_size = '8GB'
 min_wal_size = '1GB'
 checkpoint_timeout = '15min'
+# groups: Kafka's default first-rebalance delay (the tests use 100 ms)
+kafkapg.group_initial_rebalance_delay_ms = 3000
 CONF
 refpid=
 cleanup() {
@@ -77,5 +81,13 @@ if [ -z "$only" ] || [ "$only" = durability ]; then
 	echo "## Durability: acks=-1 produce against the disk ($(date -u +%Y-%m-%d), $(nproc) cores)"
 	echo
 	bench/bin/bench_durability "127.0.0.1:$kport" "$psql" "$tmp/data" "$disk"
+	echo
+fi
+
+if [ -z "$only" ] || [ "$only" = groups ]; then
+	psql="$PGBIN/psql -X -qAt -h 127.0.0.1 -p $pgport -U postgres postgres"
+	echo "## Consumer groups ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo
+	bench/bin/bench_groups "127.0.0.1:$kport" "$psql" 3000
 	echo
 fi
