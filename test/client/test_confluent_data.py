@@ -20,8 +20,8 @@ Proves, with the Python binding of librdkafka:
   * gzip, snappy, lz4 and zstd: 50 compressible records consumed back
     byte-identical and identical through kafkapg.read(); the stored batch
     carries the codec (raw Fetch attributes) and takes less room than the
-    records (kafkapg.partitions.size_bytes) -- for lz4 a TODO: librdkafka
-    only uses lz4 with brokers that advertise FindCoordinator;
+    records (kafkapg.partitions.size_bytes) -- lz4 too, now that the broker
+    advertises FindCoordinator (librdkafka sends lz4 only to such brokers);
   * a 1 MB record on a topic with max.message.bytes 2000000 is produced
     (message.max.bytes raised) and consumed whole (SQL length and md5 too);
     1.2 MB on a topic with the default max.message.bytes fails with
@@ -218,15 +218,6 @@ def test_codecs():
             f = c.fetch(12, [(topic, [(0, 0, 1 << 20)])])
         codecs = {b["attributes"] & 7 for b in w.parse_batches(f["topics"][topic][0]["records"])}
         size = int(psql(f"SELECT size_bytes FROM kafkapg.partitions WHERE topic = '{topic}'"))
-        if codec == "lz4":
-            # librdkafka enables LZ4 only for brokers that advertise FindCoordinator (key
-            # 10, coming with consumer groups); until then it sends lz4 batches
-            # uncompressed, which must be stored as sent.  kafka-python and the raw tests
-            # cover lz4 stored compressed.
-            ok(codecs == {0} and size >= raw_len,
-               f"lz4: librdkafka falls back to uncompressed batches, stored as sent "
-               f"(codec {codecs}, {size} bytes for {raw_len})", (codecs, size))
-            continue
         ok(codecs == {w.CODECS[codec]} and size < raw_len / 2,
            f"{codec}: stored compressed (batch codec {codecs}, {size} bytes for {raw_len})",
            (codecs, size))
