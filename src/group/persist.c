@@ -544,12 +544,18 @@ kp_group_ready(void)
 {
 	Oid			ext;
 	bool		claimed = false;
+	bool		loaded;
 
 	if (RecoveryInProgress())
 		return KP_ERR_NOT_COORDINATOR;
 	ext = kp_storage_loaded_ext_oid();
 	if (!OidIsValid(ext))
 		return KP_ERR_COORDINATOR_NOT_AVAILABLE;
+	LWLockAcquire(&kp_groups->lock, LW_SHARED);
+	loaded = kp_groups->loaded && kp_groups->loaded_ext_oid == ext;
+	LWLockRelease(&kp_groups->lock);
+	if (loaded)
+		return KP_ERR_NONE;		/* the common case */
 	LWLockAcquire(&kp_groups->lock, LW_EXCLUSIVE);
 	if (kp_groups->loaded && kp_groups->loaded_ext_oid == ext)
 	{
