@@ -23,6 +23,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -59,7 +60,12 @@ groups_ready(void)
 	int16		err;
 
 	kp_topics_ensure_loaded();
-	err = kp_group_ready();
+	/* a broker worker may be loading the groups right now: wait for it */
+	for (int i = 0; (err = kp_group_ready()) == KP_ERR_COORDINATOR_LOAD_IN_PROGRESS && i < 3000; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(10000L);
+	}
 	if (err == KP_ERR_NOT_COORDINATOR)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
