@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""kafka-python 2.0.2 consumer groups against kafkapg's group coordinator.
+
+Proves that:
+  * three KafkaConsumer members (threads, range assignor, synchronous commit
+    after every poll) of one group on a 6-partition topic settle on two
+    partitions each, and read every record exactly once across them; the
+    records produced once the group is stable are read by the member that
+    owns their partition;
+  * the commits are visible through KafkaConsumer.committed(), in
+    kafkapg.consumer_offsets and in kafkapg.consumer_lag (lag 0);
+  * KafkaAdminClient, while the members live: list_consumer_groups() holds
+    (group, "consumer"); describe_consumer_groups() says Stable, protocol type
+    "consumer", protocol "range", and each member (by client id) with the
+    assignment that member holds; delete_consumer_groups() fails with
+    NON_EMPTY_GROUP (68) and deletes no offsets;
+  * a member's close() leaves the group (LeaveGroup): the two others take its
+    partitions well before its session timeout; a new member then joins and
+    the three read the next batch; over everything, each record produced was
+    read exactly once, with no loss and no duplicate;
+  * with every member closed the group is Empty with no members;
+    list_consumer_group_offsets() equals kafkapg.consumer_offsets;
+    producing N more shows lag N in kafkapg.consumer_lag, and a new member
+    resumes from the commits and reads exactly those N (lag 0 after);
+  * delete_consumer_groups() of the Empty group succeeds; the group leaves
+    list_consumer_groups(), describe says Dead, its offsets are gone in SQL;
+  * a member killed with SIGKILL (a child process, session 3 s, heartbeat
+    0.5 s) is expired by the session timeout: the surviving member gets all
+    partitions, not before about the session timeout and within it plus a
+    few seconds;
+  * kafka-python logs no errors meanwhile (but the fetches close() cancels).
+"""
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from kafka import (ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer,
+                   KafkaProducer, TopicPartition)
+from kafka import errors as Errors
+
+import kptap
+from kptap import BOOTSTRAP, ok, psql
+
+RUN = secrets.token_hex(4)
+PARTITIONS = 6
+SESSION_MS = 10000
+CONSUMER_CONFIG = {
+    "bootstrap_servers": BOOTSTRAP,
+    "auto_offset_reset": "earliest",
+    "enable_auto_commit": False,
+    "session_timeout_ms": SESSION_MS,
+    "heartbeat_interval_ms": 300,
+    "max_poll_interval_ms": 10000,         # also the rebalance timeout
+    "api_version_auto_timeout_ms": 5000,
+}
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        msg = record.getMessage()
+        # close() cancels a fetch the broker holds (fetch_max_wait_ms) and
+        # kafka-python logs that at ERROR: the client's doing, not an error.
+        if not (record.name == "kafka.consumer.fetcher" and "failed: Cancelled" in msg):
+            self.records.append(f"{record.name}: {msg}")
+
+
+def wait_for(pred, timeout):
+    """Polls pred every 50 ms until it holds or timeout seconds pass; returns
+    whether it held."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
+class Member(threading.Thread):
+    """One group member: its KafkaConsumer lives in this thread only.  It
+    commits synchronously after every non-empty poll, so a rebalance (which
+    happens inside poll) never hands a partition over with records read but
+    not committed."""
+
+    def __init__(self, name, group, topic, **config):
+        super().__init__(name=name, daemon=True)
+        self.client_id = name
+        self.group = group
+        self.topic = topic
+        self.config = dict(CONSUMER_CONFIG, **config)
+        self.records = []               # (partition, offset, value)
+        self.assignment = frozenset()   # partitions after the last poll
+        self.history = []               # assignments given by rebalances
+        self.revoked = []
+        self.errors = []
+        self.stop_event = threading.Event()
+        self.closed_at = None
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(30)
+
+    def run(self):
+        member = self
+
+        class Listener(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked):
+                member.revoked.append(sorted(tp.partition for tp in revoked))
+
+            def on_partitions_assigned(self, assigned):
+                member.history.append(sorted(tp.partition for tp in assigned))
+
+        consumer = None
+        try:
+            consumer = KafkaConsumer(group_id=self.group, client_id=self.client_id,
+                                     **self.config)
+            consumer.subscribe([self.topic], listener=Listener())
+            while not self.stop_event.is_set():
+                batch = consumer.poll(timeout_ms=100)
+                for tp, recs in batch.items():
+                    self.records.extend((tp.partition, r.offset, r.value.decode())
+                                        for r in recs)
+                if batch:
+                    try:
+                        consumer.commit()
+                    except Errors.KafkaError as e:
+                        self.errors.append(f"commit: {e!r}")
+                self.assignment = frozenset(tp.partition for tp in consumer.assignment())
+        except Exception as e:
+            self.errors.append(repr(e))
+        finally:
+            if consumer is not None:
+                consumer.close()
+            self.closed_at = time.monotonic()
+            self.assignment = frozenset()
+
+
+def produce(producer, topic, start, count):
+    """Sends values "<RUN>-<i>" for i in [start, start+count) to partition
+    i % PARTITIONS; returns the values."""
+    values = [f"{RUN}-{i}" for i in range(start, start + count)]
+    for i, v in enumerate(values, start):
+        producer.send(topic, value=v.encode(), partition=i % PARTITIONS)
+    producer.flush(timeout=20)
+    return values
+
+
+def balanced(members, per_member):
+    """Whether each member owns per_member partitions and together all."""
+    owned = [m.assignment for m in members]
+    union = frozenset().union(*owned)
+    return (all(len(a) == per_member for a in owned) and len(union) == PARTITIONS
+            and sum(len(a) for a in owned) == PARTITIONS)
+
+
+def values_read(members):
+    return [v for m in members for (_, _, v) in m.records]
+
+
+def sql_offsets(group):
+    rows = psql(f"SELECT partition, committed_offset FROM kafkapg.consumer_offsets "
+                f"WHERE group_id = '{group}' ORDER BY partition")
+    return {int(p): int(o) for p, o in (r.split("|") for r in rows.splitlines())}
+
+
+def sql_lag(group):
+    rows = psql(f"SELECT partition, log_end_offset, lag FROM kafkapg.consumer_lag "
+                f"WHERE group_id = '{group}' ORDER BY partition")
+    return {int(p): (int(e), int(g)) for p, e, g in (r.split("|") for r in rows.splitlines())}
+
+
+def group_listed(admin, group):
+    return (group, "consumer") in [tuple(g) for g in admin.list_consumer_groups()]
+
+
+def check_group(admin, producer):
+    topic = f"kp-groups-kp-{RUN}"
+    group = f"kp-group-kp-{RUN}"
+    psql(f"SELECT kafkapg.create_topic('{topic}', {PARTITIONS})")
+    produced = produce(producer, topic, 0, 300)
+
+    # ---- three members
+    members = [Member(f"{group}-m{i}", group, topic) for i in (1, 2, 3)]
+    for m in members:
+        m.start()
+    ok(wait_for(lambda: balanced(members, 2), 25),
+       "3 members of a 6-partition topic settle on 2 partitions each, covering all 6",
+       [sorted(m.assignment) for m in members])
+    produced += produce(producer, topic, 300, 300)
+    ok(wait_for(lambda: len(values_read(members)) >= 600, 20),
+       "the 3 members read 600 records", len(values_read(members)))
+    time.sleep(0.5)     # a late duplicate would show up here
+    got = values_read(members)
+    ok(len(got) == len(set(got)) and sorted(got) == sorted(produced),
+       "each of the 600 records read exactly once across the 3 members",
+       (len(got), len(set(got)), len(set(produced) - set(got))))
+    owner = {p: m for m in members for p in m.assignment}
+    misrouted = [(m.client_id, p, v) for m in members for (p, o, v) in m.records
+                 if int(v.split("-")[1]) >= 300 and owner.get(p) is not m]
+    ok(len(owner) == PARTITIONS and not misrouted,
+       "records produced after the group settled were read by their partition's owner",
+       misrouted[:5])
+    per_member = [len(m.records) for m in members]
+
+    # ---- committed offsets: client, SQL
+    observer = KafkaConsumer(group_id=group, client_id=f"{group}-observer", **CONSUMER_CONFIG)
+    try:
+        committed = {p: observer.committed(TopicPartition(topic, p)) for p in range(PARTITIONS)}
+    finally:
+        observer.close()
+    ok(committed == {p: 100 for p in range(PARTITIONS)},
+       "KafkaConsumer.committed() is 100 for every partition", committed)
+    got = sql_offsets(group)
+    ok(got == {p: 100 for p in range(PARTITIONS)},
+       "kafkapg.consumer_offsets: committed_offset 100 for the 6 partitions", got)
+    got = sql_lag(group)
+    ok(got == {p: (100, 0) for p in range(PARTITIONS)},
+       "kafkapg.consumer_lag: log_end_offset 100, lag 0 for the 6 partitions", got)
+
+    # ---- admin while the members live
+    ok(group_listed(admin, group), "list_consumer_groups() holds (group, 'consumer')",
+       admin.list_consumer_groups())
+    desc = admin.describe_consumer_groups([group])
+    d = desc[0] if len(desc) == 1 else None
+    ok(d is not None and d.error_code == 0 and d.group == group and d.state == "Stable"
+       and d.protocol_type == "consumer" and d.protocol == "range",
+       "describe_consumer_groups(): Stable, protocol type consumer, protocol range", desc)
+    described = {}
+    for mi in (d.members if d else []):
+        parts = []
+        if mi.member_assignment:
+            parts = sorted(p for t, ps in mi.member_assignment.assignment if t == topic for p in ps)
+        described[mi.client_id] = parts
+    mine = {m.client_id: sorted(m.assignment) for m in members}
+    ok(described == mine,
+       "describe_consumer_groups(): the 3 members by client id, each with its assignment",
+       (described, mine))
+    result = admin.delete_consumer_groups([group])
+    ok(result == [(group, Errors.NonEmptyGroupError)],
+       "delete_consumer_groups() of a group with live members: NON_EMPTY_GROUP (68)", result)
+    ok(len(sql_offsets(group)) == PARTITIONS, "... and its offsets are still in SQL",
+       sql_offsets(group))
+
+    # ---- one member leaves, a new one joins
+    leaver = members[0]
+    leave_start = time.monotonic()
+    leaver.stop()
+    rest = members[1:]
+    took_over = wait_for(lambda: balanced(rest, 3), SESSION_MS / 1000 - 2)
+    ok(took_over,
+       f"after close() of one member the other two own 3 partitions each, in well under "
+       f"the {SESSION_MS} ms session timeout (LeaveGroup)",
+       (round(time.monotonic() - leave_start, 1), [sorted(m.assignment) for m in rest]))
+    joiner = Member(f"{group}-m4", group, topic)
+    joiner.start()
+    rest.append(joiner)
+    ok(wait_for(lambda: balanced(rest, 2), 25),
+       "a fourth member joins: the 3 live members own 2 partitions each",
+       [sorted(m.assignment) for m in rest])
+    produced += produce(producer, topic, 600, 300)
+    everyone = members + [joiner]
+    ok(wait_for(lambda: len(values_read(everyone)) >= 900, 20),
+       "the group read 900 records in all", len(values_read(everyone)))
+    time.sleep(0.5)
+    got = values_read(everyone)
+    ok(len(got) == len(set(got)) and sorted(got) == sorted(produced),
+       "after a leave and a join, each of the 900 records was read exactly once (no loss, "
+       "no duplicate)",
+       (len(got), len(set(got)), len(set(produced) - set(got)),
+        [len(m.records) for m in everyone], per_member))
+    for m in rest:
+        m.stop()
+    errors = [(m.client_id, e) for m in everyone for e in m.errors]
+    ok(not errors, "no member saw an error (commit or poll)", errors)
+
+    # ---- all closed: Empty, offsets, lag
+    desc = admin.describe_consumer_groups([group])
+    ok(len(desc) == 1 and desc[0].state == "Empty" and desc[0].members == [],
+       "with every member closed describe_consumer_groups() says Empty, no members", desc)
+    listed = admin.list_consumer_group_offsets(group)
+    got = {tp.partition: om.offset for tp, om in listed.items() if tp.topic == topic}
+    ok(len(listed) == PARTITIONS and got == {p: 150 for p in range(PARTITIONS)}
+       and got == sql_offsets(group),
+       "list_consumer_group_offsets(): 150 for every partition, as kafkapg.consumer_offsets",
+       (listed, sql_offsets(group)))
+    produced_late = produce(producer, topic, 900, 60)
+    got = sql_lag(group)
+    ok(got == {p: (160, 10) for p in range(PARTITIONS)},
+       "60 more records produced: kafkapg.consumer_lag shows lag 10 on each partition "
+       "(60 in all)", got)
+    resumer = Member(f"{group}-m5", group, topic)
+    resumer.start()
+    wait_for(lambda: len(resumer.records) >= 60, 20)
+    time.sleep(0.5)
+    resumer.stop()
+    got = [v for (_, _, v) in resumer.records]
+    ok(sorted(got) == sorted(produced_late),
+       "a new member resumes from the commits: it reads exactly the 60 new records",
+       (len(got), sorted(set(got) - set(produced_late))[:5]))
+    got = sql_lag(group)
+    ok(got == {p: (160, 0) for p in range(PARTITIONS)}, "... and the lag is 0 again", got)
+
+    # ---- delete the Empty group
+    result = admin.delete_consumer_groups([group])
+    ok(result == [(group, Errors.NoError)], "delete_consumer_groups() of the Empty group: no error",
+       result)
+    ok(not group_listed(admin, group), "the deleted group is not in list_consumer_groups()",
+       admin.list_consumer_groups())
+    try:
+        desc = admin.describe_consumer_groups([group])
+    except Errors.KafkaError as e:
+        desc = repr(e)
+    ok(not isinstance(desc, str) and len(desc) == 1 and desc[0].state == "Dead",
+       "describe_consumer_groups() of the deleted group: state Dead", desc)
+    got = psql(f"SELECT count(*) FROM kafkapg.consumer_offsets WHERE group_id = '{group}'")
+    ok(got == "0", "the deleted group's offsets are gone from kafkapg.consumer_offsets", got)
+
+
+CHILD = r"""
+import os
+from kafka import KafkaConsumer
+c = KafkaConsumer(group_id=os.environ["KP_GROUP"], client_id="kp-child",
+                  bootstrap_servers=os.environ["KP_BOOTSTRAP"], session_timeout_ms=3000,
+                  heartbeat_interval_ms=500, max_poll_interval_ms=10000,
+                  enable_auto_commit=False, auto_offset_reset="earliest")
+c.subscribe([os.environ["KP_TOPIC"]])
+last = None
+while True:
+    c.poll(timeout_ms=100)
+    a = sorted(tp.partition for tp in c.assignment())
+    if a != last:
+        print("assigned " + ",".join(map(str, a)), flush=True)
+        last = a
+"""
+
+
+def check_hard_kill():
+    topic = f"kp-groups-kp-kill-{RUN}"
+    group = f"kp-group-kp-kill-{RUN}"
+    psql(f"SELECT kafkapg.create_topic('{topic}', {PARTITIONS})")
+    survivor = Member(f"{group}-parent", group, topic, session_timeout_ms=3000,
+                      heartbeat_interval_ms=500)
+    survivor.start()
+    ok(wait_for(lambda: len(survivor.assignment) == PARTITIONS, 15),
+       "hard kill: the first member owns all 6 partitions", sorted(survivor.assignment))
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             env=dict(os.environ, KP_GROUP=group, KP_TOPIC=topic))
+    child_assignment = []
+    child_output = []
+
+    def read_child():
+        for line in child.stdout:
+            child_output.append(line.rstrip())
+            if line.startswith("assigned "):
+                child_assignment[:] = [int(p) for p in line.split()[1].split(",") if p] \
+                    if len(line.split()) > 1 else []
+    threading.Thread(target=read_child, daemon=True).start()
+    try:
+        joined = wait_for(lambda: len(child_assignment) == 3 and len(survivor.assignment) == 3
+                          and set(child_assignment) | survivor.assignment == set(range(6)), 20)
+        ok(joined, "hard kill: a child process joins, child and parent own 3 partitions each",
+           (child_assignment, sorted(survivor.assignment), child_output[-5:]))
+    finally:
+        killed_at = time.monotonic()
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    if joined:
+        got_all = wait_for(lambda: len(survivor.assignment) == PARTITIONS, 3 + 5)
+        took = time.monotonic() - killed_at
+        ok(got_all, "after SIGKILL of the child the parent owns all 6 partitions within "
+           "session timeout (3 s) + 5 s", (round(took, 1), sorted(survivor.assignment)))
+        ok(not got_all or took >= 2.0,
+           "... and not before the session timeout could expire the child (>= 2.0 s: "
+           "3 s minus heartbeat interval and slack)", round(took, 2))
+    survivor.stop()
+    ok(not survivor.errors, "hard kill: the parent member saw no error", survivor.errors)
+
+
+def main():
+    errors = Collect()
+    logging.getLogger("kafka").addHandler(errors)
+    logging.getLogger("kafka").propagate = False
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP, client_id="kp-groups-admin",
+                             api_version_auto_timeout_ms=5000)
+    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+    try:
+        check_group(admin, producer)
+        check_hard_kill()
+    finally:
+        producer.close()
+        admin.close()
+    ok(not errors.records, "kafka-python logged no errors", errors.records[:5])
+    return kptap.exit_status()
+
+
+if __name__ == "__main__":
+    kptap.run(main)
