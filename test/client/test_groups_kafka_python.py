@@ -16,8 +16,9 @@ Proves that:
     NON_EMPTY_GROUP (68) and deletes no offsets;
   * a member's close() leaves the group (LeaveGroup): the two others take its
     partitions well before its session timeout; a new member then joins and
-    the three read the next batch; over everything, each record produced was
-    read exactly once, with no loss and no duplicate;
+    the three read the next batch; records are produced all through the leave
+    and the join; over everything, each record produced was read exactly
+    once, with no loss and no duplicate;
   * with every member closed the group is Empty with no members;
     list_consumer_group_offsets() equals kafkapg.consumer_offsets;
     producing N more shows lag N in kafkapg.consumer_lag, and a new member
@@ -153,6 +154,27 @@ def produce(producer, topic, start, count):
     return values
 
 
+class Background(threading.Thread):
+    """Produces bursts of PARTITIONS records (one per partition, values from
+    start on) every 50 ms until stopped; values holds what it produced."""
+
+    def __init__(self, producer, topic, start):
+        super().__init__(daemon=True)
+        self.producer, self.topic, self.next = producer, topic, start
+        self.values = []
+        self.stop_event = threading.Event()
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(30)
+
+    def run(self):
+        while not self.stop_event.is_set():
+            self.values += produce(self.producer, self.topic, self.next, PARTITIONS)
+            self.next += PARTITIONS
+            time.sleep(0.05)
+
+
 def balanced(members, per_member):
     """Whether each member owns per_member partitions and together all."""
     owned = [m.assignment for m in members]
@@ -249,7 +271,9 @@ def check_group(admin, producer):
     ok(len(sql_offsets(group)) == PARTITIONS, "... and its offsets are still in SQL",
        sql_offsets(group))
 
-    # ---- one member leaves, a new one joins
+    # ---- one member leaves, a new one joins, while records keep coming
+    background = Background(producer, topic, 100000)
+    background.start()
     leaver = members[0]
     leave_start = time.monotonic()
     leaver.stop()
@@ -265,14 +289,18 @@ def check_group(admin, producer):
     ok(wait_for(lambda: balanced(rest, 2), 25),
        "a fourth member joins: the 3 live members own 2 partitions each",
        [sorted(m.assignment) for m in rest])
+    background.stop()
+    produced += background.values
     produced += produce(producer, topic, 600, 300)
+    total = len(produced)
     everyone = members + [joiner]
-    ok(wait_for(lambda: len(values_read(everyone)) >= 900, 20),
-       "the group read 900 records in all", len(values_read(everyone)))
+    ok(wait_for(lambda: len(values_read(everyone)) >= total, 20),
+       f"the group read all {total} records ({len(background.values)} of them produced "
+       f"during the leave and the join)", len(values_read(everyone)))
     time.sleep(0.5)
     got = values_read(everyone)
     ok(len(got) == len(set(got)) and sorted(got) == sorted(produced),
-       "after a leave and a join, each of the 900 records was read exactly once (no loss, "
+       "after a leave and a join under load, each record was read exactly once (no loss, "
        "no duplicate)",
        (len(got), len(set(got)), len(set(produced) - set(got)),
         [len(m.records) for m in everyone], per_member))
@@ -282,20 +310,21 @@ def check_group(admin, producer):
     ok(not errors, "no member saw an error (commit or poll)", errors)
 
     # ---- all closed: Empty, offsets, lag
+    end = 150 + len(background.values) // PARTITIONS
     desc = admin.describe_consumer_groups([group])
     ok(len(desc) == 1 and desc[0].state == "Empty" and desc[0].members == [],
        "with every member closed describe_consumer_groups() says Empty, no members", desc)
     listed = admin.list_consumer_group_offsets(group)
     got = {tp.partition: om.offset for tp, om in listed.items() if tp.topic == topic}
-    ok(len(listed) == PARTITIONS and got == {p: 150 for p in range(PARTITIONS)}
+    ok(len(listed) == PARTITIONS and got == {p: end for p in range(PARTITIONS)}
        and got == sql_offsets(group),
-       "list_consumer_group_offsets(): 150 for every partition, as kafkapg.consumer_offsets",
-       (listed, sql_offsets(group)))
+       "list_consumer_group_offsets(): the end offset of every partition, as "
+       "kafkapg.consumer_offsets", (end, listed, sql_offsets(group)))
     produced_late = produce(producer, topic, 900, 60)
     got = sql_lag(group)
-    ok(got == {p: (160, 10) for p in range(PARTITIONS)},
+    ok(got == {p: (end + 10, 10) for p in range(PARTITIONS)},
        "60 more records produced: kafkapg.consumer_lag shows lag 10 on each partition "
-       "(60 in all)", got)
+       "(60 in all)", (end, got))
     resumer = Member(f"{group}-m5", group, topic)
     resumer.start()
     wait_for(lambda: len(resumer.records) >= 60, 20)
@@ -306,7 +335,7 @@ def check_group(admin, producer):
        "a new member resumes from the commits: it reads exactly the 60 new records",
        (len(got), sorted(set(got) - set(produced_late))[:5]))
     got = sql_lag(group)
-    ok(got == {p: (160, 0) for p in range(PARTITIONS)}, "... and the lag is 0 again", got)
+    ok(got == {p: (end + 10, 0) for p in range(PARTITIONS)}, "... and the lag is 0 again", got)
 
     # ---- delete the Empty group
     result = admin.delete_consumer_groups([group])
