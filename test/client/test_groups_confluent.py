@@ -19,7 +19,7 @@ Proves that:
     Stable, protocol type "consumer", protocol "cooperative-sticky", and each
     member by client id with the assignment it holds; after every member
     closed (LeaveGroup), Empty with no members;
-  * static membership (group.instance.id, session 10 s, range): close() of a
+  * static membership (group.instance.id, session 6 s, range): close() of a
     static member sends no LeaveGroup (the group stays Stable with both
     members); the member restarted with the same group.instance.id gets its
     partitions back under a new member id without a rebalance: the other
@@ -29,6 +29,8 @@ Proves that:
     instance's place: the old one is fenced (librdkafka fatal error,
     FENCED_INSTANCE_ID), the new one owns its partitions, and the other
     member sees no rebalance;
+  * a static member that closes and does not return is removed by its
+    session timeout (not before): the remaining member gets all partitions;
   * librdkafka reports no other error meanwhile.
 The admin calls confluent-kafka 1.7.0 lacks (describe/delete groups, list/
 alter/delete offsets) are covered by c/test_rdkafka_groups_admin.c.
@@ -45,6 +47,7 @@ import kptap
 from kptap import BOOTSTRAP, ok, psql
 
 RUN = secrets.token_hex(4)
+STATIC_SESSION_S = 6
 
 
 def wait_for(pred, timeout):
@@ -264,7 +267,7 @@ def check_static(admin):
     topic = f"kp-groups-cf-static-{RUN}"
     group = f"kp-group-cf-static-{RUN}"
     psql(f"SELECT kafkapg.create_topic('{topic}', 4)")
-    conf = {"session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
+    conf = {"session.timeout.ms": STATIC_SESSION_S * 1000, "heartbeat.interval.ms": 500,
             "partition.assignment.strategy": "range"}
     s1 = Member(f"{group}-s1", group, topic, **{"group.instance.id": f"{group}-i1"}, **conf)
     s2 = Member(f"{group}-s2", group, topic, **{"group.instance.id": f"{group}-i2"}, **conf)
@@ -325,7 +328,20 @@ def check_static(admin):
     time.sleep(0.5)
     ok(s1b.events[s1b_events:] == [], "fencing: the third member saw no rebalance",
        s1b.events[s1b_events:])
-    for m in (s1b, s2, s3):
+
+    # ---- a static member that closes and does not come back
+    s3_events = len(s3.events)
+    closed_at = time.monotonic()
+    s1b.stop()
+    took_all = wait_for(lambda: s3.assignment == frozenset(range(4)), STATIC_SESSION_S + 5)
+    took = time.monotonic() - closed_at
+    ok(took_all, f"static: a static member that closed and stayed away is expired after the "
+       f"session timeout ({STATIC_SESSION_S} s): the other gets all 4 partitions",
+       (round(took, 1), sorted(s3.assignment), s3.events[s3_events:]))
+    ok(not took_all or took >= STATIC_SESSION_S - 1.5,
+       "... not before its session timeout (no LeaveGroup from a static member's close)",
+       round(took, 2))
+    for m in (s2, s3):
         m.stop()
     return [s1, s1b, s2, s3]
 

@@ -25,6 +25,12 @@ Proves that:
     resumes from the commits and reads exactly those N (lag 0 after);
   * delete_consumer_groups() of the Empty group succeeds; the group leaves
     list_consumer_groups(), describe says Dead, its offsets are gone in SQL;
+  * protocol selection: a lone member offering [roundrobin, range] gets
+    roundrobin; when a member offering only [range] joins, the group moves to
+    range; a member offering only [sticky] is refused with
+    INCONSISTENT_GROUP_PROTOCOL and one with a 500 ms session timeout with
+    INVALID_SESSION_TIMEOUT (the broker's minimum is 1000 ms), neither
+    causing a rebalance;
   * a member killed with SIGKILL (a child process, session 3 s, heartbeat
     0.5 s) is expired by the session timeout: the surviving member gets all
     partitions, not before about the session timeout and within it plus a
@@ -43,11 +49,15 @@ import time
 from kafka import (ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer,
                    KafkaProducer, TopicPartition)
 from kafka import errors as Errors
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 
 import kptap
 from kptap import BOOTSTRAP, ok, psql
 
 RUN = secrets.token_hex(4)
+EXPECTED_JOIN_ERRORS = f"kp-group-kp-proto-{RUN}"
 PARTITIONS = 6
 SESSION_MS = 10000
 CONSUMER_CONFIG = {
@@ -69,8 +79,11 @@ class Collect(logging.Handler):
     def emit(self, record):
         msg = record.getMessage()
         # close() cancels a fetch the broker holds (fetch_max_wait_ms) and
-        # kafka-python logs that at ERROR: the client's doing, not an error.
-        if not (record.name == "kafka.consumer.fetcher" and "failed: Cancelled" in msg):
+        # kafka-python logs that at ERROR: the client's doing, not an error;
+        # check_protocols() provokes two JoinGroup errors on purpose.
+        if not (record.name == "kafka.consumer.fetcher" and "failed: Cancelled" in msg) and \
+                not (EXPECTED_JOIN_ERRORS in msg and ("InconsistentGroupProtocolError" in msg or
+                                                      "InvalidSessionTimeoutError" in msg)):
             self.records.append(f"{record.name}: {msg}")
 
 
@@ -181,6 +194,12 @@ def balanced(members, per_member):
     union = frozenset().union(*owned)
     return (all(len(a) == per_member for a in owned) and len(union) == PARTITIONS
             and sum(len(a) for a in owned) == PARTITIONS)
+
+
+def balanced_over(members, per_member, partitions):
+    owned = [m.assignment for m in members]
+    return (all(len(a) == per_member for a in owned)
+            and frozenset().union(*owned) == frozenset(range(partitions)))
 
 
 def values_read(members):
@@ -353,6 +372,55 @@ def check_group(admin, producer):
     ok(got == "0", "the deleted group's offsets are gone from kafkapg.consumer_offsets", got)
 
 
+def describe_protocol(admin, group):
+    desc = admin.describe_consumer_groups([group])
+    return (desc[0].state, desc[0].protocol) if len(desc) == 1 else desc
+
+
+def check_protocols(admin):
+    """The coordinator picks a protocol every member offers, by the
+    members' preferences, and refuses a member that offers none in common
+    or a session timeout outside the broker's bounds."""
+    topic = f"kp-groups-kp-proto-{RUN}"
+    group = EXPECTED_JOIN_ERRORS
+    psql(f"SELECT kafkapg.create_topic('{topic}', 2)")
+    m1 = Member(f"{group}-rr-range", group, topic,
+                partition_assignment_strategy=[RoundRobinPartitionAssignor, RangePartitionAssignor])
+    m1.start()
+    ok(wait_for(lambda: len(m1.assignment) == 2, 15) and
+       describe_protocol(admin, group) == ("Stable", "roundrobin"),
+       "protocols: a lone member offering [roundrobin, range] gets roundrobin",
+       (sorted(m1.assignment), describe_protocol(admin, group)))
+    m2 = Member(f"{group}-range", group, topic, partition_assignment_strategy=[RangePartitionAssignor])
+    m2.start()
+    ok(wait_for(lambda: balanced_over([m1, m2], 1, 2), 15) and
+       describe_protocol(admin, group) == ("Stable", "range"),
+       "protocols: with a member offering only [range] the group switches to range",
+       ([sorted(m.assignment) for m in (m1, m2)], describe_protocol(admin, group)))
+    settled = (len(m1.history), len(m2.history))
+    m3 = Member(f"{group}-sticky", group, topic,
+                partition_assignment_strategy=[StickyPartitionAssignor])
+    m3.start()
+    m3.join(10)
+    ok(any("InconsistentGroupProtocolError" in e for e in m3.errors),
+       "protocols: a member offering only [sticky] is refused: INCONSISTENT_GROUP_PROTOCOL (23)",
+       m3.errors)
+    m4 = Member(f"{group}-short", group, topic, session_timeout_ms=500, heartbeat_interval_ms=100)
+    m4.start()
+    m4.join(10)
+    ok(any("InvalidSessionTimeoutError" in e for e in m4.errors),
+       "a 500 ms session timeout (broker minimum 1000) is refused: INVALID_SESSION_TIMEOUT (26)",
+       m4.errors)
+    time.sleep(0.5)
+    ok((len(m1.history), len(m2.history)) == settled and balanced_over([m1, m2], 1, 2),
+       "... and neither refused member caused a rebalance",
+       (settled, m1.history, m2.history))
+    m1.stop()
+    m2.stop()
+    ok(not m1.errors and not m2.errors, "protocols: the accepted members saw no error",
+       m1.errors + m2.errors)
+
+
 CHILD = r"""
 import os
 from kafka import KafkaConsumer
@@ -423,6 +491,7 @@ def main():
     producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
     try:
         check_group(admin, producer)
+        check_protocols(admin)
         check_hard_kill()
     finally:
         producer.close()
