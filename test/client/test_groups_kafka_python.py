@@ -31,6 +31,10 @@ Proves that:
     INCONSISTENT_GROUP_PROTOCOL and one with a 500 ms session timeout with
     INVALID_SESSION_TIMEOUT (the broker's minimum is 1000 ms), neither
     causing a rebalance;
+  * a rebalance waits for every member: while a member does not poll (its
+    heartbeats go on) a joining member gets nothing and DescribeGroups says
+    PreparingRebalance, with no protocol and both members without
+    assignments; once it polls again, each owns one partition, Stable;
   * a member killed with SIGKILL (a child process, session 3 s, heartbeat
     0.5 s) is expired by the session timeout: the surviving member gets all
     partitions, not before about the session timeout and within it plus a
@@ -116,6 +120,7 @@ class Member(threading.Thread):
         self.revoked = []
         self.errors = []
         self.stop_event = threading.Event()
+        self.pause_event = threading.Event()   # set: do not poll (heartbeats go on)
         self.closed_at = None
 
     def stop(self):
@@ -138,6 +143,9 @@ class Member(threading.Thread):
                                      **self.config)
             consumer.subscribe([self.topic], listener=Listener())
             while not self.stop_event.is_set():
+                if self.pause_event.is_set():
+                    time.sleep(0.05)
+                    continue
                 batch = consumer.poll(timeout_ms=100)
                 for tp, recs in batch.items():
                     self.records.extend((tp.partition, r.offset, r.value.decode())
@@ -421,6 +429,43 @@ def check_protocols(admin):
        m1.errors + m2.errors)
 
 
+def check_join_barrier(admin):
+    """A rebalance waits for every known member to rejoin (up to the
+    rebalance timeout); DescribeGroups shows it in PreparingRebalance."""
+    topic = f"kp-groups-kp-barrier-{RUN}"
+    group = f"kp-group-kp-barrier-{RUN}"
+    psql(f"SELECT kafkapg.create_topic('{topic}', 2)")
+    m1 = Member(f"{group}-m1", group, topic)
+    m1.start()
+    ok(wait_for(lambda: len(m1.assignment) == 2, 15), "barrier: the first member owns both partitions",
+       sorted(m1.assignment))
+    m1.pause_event.set()        # its heartbeat thread goes on; it cannot rejoin
+    m2 = Member(f"{group}-m2", group, topic)
+    m2.start()
+    time.sleep(2)
+    desc = admin.describe_consumer_groups([group])
+    d = desc[0] if len(desc) == 1 else None
+    ok(d is not None and d.state == "PreparingRebalance" and d.protocol == ""
+       and sorted(mi.client_id for mi in d.members) == [f"{group}-m1", f"{group}-m2"]
+       and all(not mi.member_assignment for mi in d.members),
+       "barrier: while a member has not rejoined, the group is PreparingRebalance (no protocol, "
+       "both members, no assignments)", desc)
+    ok(not m2.assignment and not m2.history,
+       "barrier: the joining member is not given partitions while the other has not rejoined",
+       (sorted(m2.assignment), m2.history))
+    resumed = time.monotonic()
+    m1.pause_event.clear()
+    ok(wait_for(lambda: balanced_over([m1, m2], 1, 2), 10),
+       "barrier: once the paused member rejoins, each owns one partition",
+       ([sorted(m.assignment) for m in (m1, m2)], round(time.monotonic() - resumed, 1)))
+    ok(describe_protocol(admin, group) == ("Stable", "range"), "barrier: the group is Stable again",
+       describe_protocol(admin, group))
+    m1.stop()
+    m2.stop()
+    ok(not m1.errors and not m2.errors, "barrier: neither member saw an error",
+       m1.errors + m2.errors)
+
+
 CHILD = r"""
 import os
 from kafka import KafkaConsumer
@@ -492,6 +537,7 @@ def main():
     try:
         check_group(admin, producer)
         check_protocols(admin)
+        check_join_barrier(admin)
         check_hard_kill()
     finally:
         producer.close()
