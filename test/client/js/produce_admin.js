@@ -1,6 +1,6 @@
-// kafkajs 2.2.4: admin and producer against kafkapg.  kafkajs consumers
-// need consumer groups, which kafkapg does not have yet, so what kafkajs
-// produces is read back through kafkapg.read() and kcat instead.
+// kafkajs 2.2.4: admin and producer against kafkapg.  What kafkajs
+// produces is read back through kafkapg.read() and kcat (kafkajs consumers,
+// which need a consumer group, are in groups.js).
 //
 // Proves that:
 //   - admin.createTopics() creates a topic (true) that kafkapg.topics lists
