@@ -24,36 +24,51 @@
 /* Kafka's AclOperation codes: READ 3, DELETE 6, DESCRIBE 8 */
 #define KP_GROUP_AUTHORIZED_OPERATIONS ((1 << 3) | (1 << 6) | (1 << 8))
 
-typedef struct KpGroupLookup
+/* One catalog function of a group id, run in a transaction of its own */
+typedef struct KpGroupCatalogCall
 {
+	bool		(*fn) (const char *group_id);
 	const char *group_id;
-	bool		known;
-} KpGroupLookup;
+	bool		result;
+} KpGroupCatalogCall;
 
 static void
-lookup_catalog(void *arg)
+call_in_xact(void *arg)
 {
-	KpGroupLookup *l = arg;
+	KpGroupCatalogCall *c = arg;
 
-	l->known = kp_offsets_group_known(l->group_id);
+	c->result = c->fn(c->group_id);
+}
+
+/* Runs fn(group_id) in its own transaction; false (logged) if it failed. */
+static bool
+group_catalog_call(bool (*fn) (const char *), const char *group_id, const char *activity,
+				   bool *result)
+{
+	KpGroupCatalogCall c = {fn, group_id, false};
+	int			sqlerrcode;
+	char	   *message;
+
+	if (!kp_broker_run_ddl(call_in_xact, &c, activity, &sqlerrcode, &message))
+	{
+		ereport(LOG, (errmsg("%s: group \"%s\": %s", activity, group_id, message)));
+		return false;
+	}
+	*result = c.result;
+	return true;
 }
 
 /* Does the catalog know the group (offsets or a stored row)? */
 static bool
 catalog_knows(const char *group_id, int16 *err)
 {
-	KpGroupLookup l = {group_id, false};
-	int			sqlerrcode;
-	char	   *message;
+	bool		known = false;
 
 	*err = KP_ERR_NONE;
-	if (!kp_broker_run_ddl(lookup_catalog, &l, "kafkapg: looking up a group",
-						   &sqlerrcode, &message))
-	{
-		ereport(LOG, (errmsg("kafkapg: could not look up group \"%s\": %s", group_id, message)));
+	if (!group_catalog_call(kp_offsets_group_known, group_id, "kafkapg: looking up a group",
+							&known))
 		*err = KP_ERR_COORDINATOR_NOT_AVAILABLE;
-	}
-	return l.known;
+	return known;
 }
 
 /* ---------------- DescribeGroups ---------------- */
@@ -228,28 +243,12 @@ kp_list_groups_error(KpRequest *req, const void *request, void *response, int16 
 
 /* ---------------- DeleteGroups ---------------- */
 
-typedef struct KpGroupDeletion
-{
-	const char *group_id;
-	bool		deleted;
-} KpGroupDeletion;
-
-static void
-delete_catalog(void *arg)
-{
-	KpGroupDeletion *d = arg;
-
-	d->deleted = kp_offsets_delete_group(d->group_id);
-}
-
 static int16
 delete_one(const char *group_id)
 {
-	KpGroupDeletion d = {group_id, false};
 	bool		in_memory;
+	bool		deleted = false;
 	int16		err = kp_group_ready();
-	int			sqlerrcode;
-	char	   *message;
 
 	if (err != KP_ERR_NONE)
 		return err;
@@ -258,12 +257,9 @@ delete_one(const char *group_id)
 	err = kp_group_delete(group_id, &in_memory);
 	if (err != KP_ERR_NONE)
 		return err;
-	if (!kp_broker_run_ddl(delete_catalog, &d, "kafkapg: DeleteGroups", &sqlerrcode, &message))
-	{
-		ereport(LOG, (errmsg("kafkapg: could not delete group \"%s\": %s", group_id, message)));
+	if (!group_catalog_call(kp_offsets_delete_group, group_id, "kafkapg: DeleteGroups", &deleted))
 		return KP_ERR_COORDINATOR_NOT_AVAILABLE;
-	}
-	return in_memory || d.deleted ? KP_ERR_NONE : KP_ERR_GROUP_ID_NOT_FOUND;
+	return in_memory || deleted ? KP_ERR_NONE : KP_ERR_GROUP_ID_NOT_FOUND;
 }
 
 void

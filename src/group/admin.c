@@ -17,21 +17,6 @@
 #include "kafkapg/group/group_int.h"
 #include "kafkapg/protocol/errors.h"
 
-static KpBytes
-copy_bytes(KpBytes b)
-{
-	KpBytes		d = {(const uint8 *) "", Max(b.len, 0)};
-
-	if (b.len > 0)
-	{
-		uint8	   *p = palloc(b.len);
-
-		memcpy(p, b.data, b.len);
-		d.data = p;
-	}
-	return d;
-}
-
 static void
 fill_info(KpGroup *g, KpGroupInfo *info, bool with_members)
 {
@@ -66,8 +51,8 @@ fill_info(KpGroup *g, KpGroupInfo *info, bool with_members)
 		o->group_instance_id = inst ? pstrdup(inst) : NULL;
 		o->client_id = pstrdup(kp_member_client_id(m));
 		o->client_host = pstrdup(kp_member_client_host(m));
-		o->metadata = copy_bytes(meta);
-		o->assignment = copy_bytes(kp_member_assignment(m));
+		o->metadata = kp_group_copy_bytes(meta);
+		o->assignment = kp_group_copy_bytes(kp_member_assignment(m));
 		n++;
 	}
 }

@@ -106,19 +106,9 @@ rebalance_timeout(KpGroup *g)
 	return t;
 }
 
+/* Full (not pending) members; only those in the join barrier if joining. */
 static int
-count_members(KpGroup *g)
-{
-	int			n = 0;
-
-	for (int i = 0; i < g->nmembers; i++)
-		if (!kp_member_at(g, i)->pending)
-			n++;
-	return n;
-}
-
-static int
-count_awaiting_join(KpGroup *g)
+count_full(KpGroup *g, bool joining)
 {
 	int			n = 0;
 
@@ -126,10 +116,16 @@ count_awaiting_join(KpGroup *g)
 	{
 		KpMember   *m = kp_member_at(g, i);
 
-		if (!m->pending && m->awaiting_join)
+		if (!m->pending && (!joining || m->awaiting_join))
 			n++;
 	}
 	return n;
+}
+
+static int
+count_members(KpGroup *g)
+{
+	return count_full(g, false);
 }
 
 /* A full (not pending) member by id, or -1. */
@@ -827,7 +823,7 @@ accept_joining(KpGroup *g, const char *member_id)
 	{
 		case KP_GROUP_PREPARING_REBALANCE:
 			return (i >= 0 && kp_member_at(g, i)->awaiting_join) ||
-				count_awaiting_join(g) < kp_group_max_size;
+				count_full(g, true) < kp_group_max_size;
 		case KP_GROUP_COMPLETING_REBALANCE:
 		case KP_GROUP_STABLE:
 			return i >= 0 || count_members(g) < kp_group_max_size;

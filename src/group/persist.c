@@ -64,21 +64,6 @@ typedef struct GroupSnapshot
 	struct GroupSnapshot *next;		/* when loading */
 } GroupSnapshot;
 
-static KpBytes
-copy_bytes(KpBytes b)
-{
-	KpBytes		d = {(const uint8 *) "", Max(b.len, 0)};
-
-	if (b.len > 0)
-	{
-		uint8	   *p = palloc(b.len);
-
-		memcpy(p, b.data, b.len);
-		d.data = p;
-	}
-	return d;
-}
-
 static char *
 copy_or_null(const char *s)
 {
@@ -121,8 +106,8 @@ take_snapshot(KpGroup *g)
 		o->client_host = pstrdup(kp_member_client_host(m));
 		o->session_timeout_ms = m->session_timeout_ms;
 		o->rebalance_timeout_ms = m->rebalance_timeout_ms;
-		o->subscription = copy_bytes(sub);
-		o->assignment = copy_bytes(kp_member_assignment(m));
+		o->subscription = kp_group_copy_bytes(sub);
+		o->assignment = kp_group_copy_bytes(kp_member_assignment(m));
 		n++;
 	}
 	s->nmembers = n;

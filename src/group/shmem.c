@@ -474,6 +474,22 @@ kp_member_set_assignment(KpMember *m, const uint8 *data, int32 len)
 	return true;
 }
 
+/* A palloc'd copy of bytes in shared memory (empty, never null, if none). */
+KpBytes
+kp_group_copy_bytes(KpBytes b)
+{
+	KpBytes		d = {(const uint8 *) "", Max(b.len, 0)};
+
+	if (b.len > 0)
+	{
+		uint8	   *p = palloc(b.len);
+
+		memcpy(p, b.data, b.len);
+		d.data = p;
+	}
+	return d;
+}
+
 KpBytes
 kp_member_assignment(const KpMember *m)
 {

@@ -120,6 +120,7 @@ extern bool kp_member_append(KpGroup *g, dsa_pointer p);
 extern void kp_member_delete(KpGroup *g, int i);
 extern bool kp_member_set_assignment(KpMember *m, const uint8 *data, int32 len);
 extern KpBytes kp_member_assignment(const KpMember *m);
+extern KpBytes kp_group_copy_bytes(KpBytes b);
 extern KpGroup *kp_group_lookup(const char *group_id);
 extern KpGroup *kp_group_create(const char *group_id, bool *full);
 extern void kp_group_drop(KpGroup *g);
