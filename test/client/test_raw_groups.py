@@ -479,4 +479,5 @@ def main():
     return exit_status()
 
 
-run(main)
+if __name__ == "__main__":
+    run(main)
