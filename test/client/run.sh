@@ -19,7 +19,7 @@ mkdir -p test/client/bin
 for src in test/client/c/test_*.c; do
 	[ -e "$src" ] || continue
 	bin=test/client/bin/$(basename "$src" .c)
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ test/client/c/kptest.h -nt "$bin" ]; then
 		cc -std=gnu99 -O1 -g -Wall -Wextra -Werror -o "$bin" "$src" -lrdkafka || exit 1
 	fi
 done

@@ -30,28 +30,16 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kptest.h"
+
 #define TOPIC		"kp-rdkafka-1000"
 #define NPART		1000
 #define TIMEOUT_MS	30000
 
-static int	failures = 0;
 static int	delivered = 0;
 static int	delivery_errors = 0;
 static int	delivery_wrong = 0;
 static char delivery_detail[256];
-
-static void
-ok(int cond, const char *desc, const char *detail)
-{
-	if (cond)
-		printf("ok - %s\n", desc);
-	else
-	{
-		failures++;
-		printf("not ok - %s%s%s\n", desc, detail ? " -- " : "", detail ? detail : "");
-	}
-	fflush(stdout);
-}
 
 /* First line printed by a shell command, without its newline. */
 static void
@@ -66,32 +54,6 @@ command_line(const char *cmd, char *out, size_t size)
 		out[0] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';
 	pclose(f);
-}
-
-static rd_kafka_conf_t *
-base_conf(const char *bootstrap)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char		errstr[256];
-
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-	{
-		printf("not ok - bootstrap.servers: %s\n", errstr);
-		exit(1);
-	}
-	return conf;
-}
-
-static void
-set(rd_kafka_conf_t *conf, const char *name, const char *value)
-{
-	char		errstr[256];
-
-	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-	{
-		printf("not ok - %s: %s\n", name, errstr);
-		exit(1);
-	}
 }
 
 /* Runs one admin call's result event; returns its first topic's error. */

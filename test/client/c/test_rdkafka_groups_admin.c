@@ -40,28 +40,16 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kptest.h"
+
 #define TIMEOUT_MS	15000
 #define NPART		3
 #define CLIENT_ID	"kp-rdkafka-groups-consumer"
 
-static int	failures = 0;
 static char topic[64];
 static char group_a[64];
 static char group_b[64];
 static char group_x[64];		/* never exists */
-
-static void
-ok(int cond, const char *desc, const char *detail)
-{
-	if (cond)
-		printf("ok - %s\n", desc);
-	else
-	{
-		failures++;
-		printf("not ok - %s%s%s\n", desc, detail ? " -- " : "", detail ? detail : "");
-	}
-	fflush(stdout);
-}
 
 /* First line of what one SQL statement prints (psql -XAt). */
 static void
@@ -83,32 +71,6 @@ sql(char *out, size_t size, const char *fmt,...)
 		out[0] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';
 	pclose(f);
-}
-
-static rd_kafka_conf_t *
-base_conf(const char *bootstrap)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char		errstr[256];
-
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-	{
-		printf("not ok - bootstrap.servers: %s\n", errstr);
-		exit(1);
-	}
-	return conf;
-}
-
-static void
-set(rd_kafka_conf_t *conf, const char *name, const char *value)
-{
-	char		errstr[256];
-
-	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-	{
-		printf("not ok - %s: %s\n", name, errstr);
-		exit(1);
-	}
 }
 
 static rd_kafka_topic_partition_list_t *

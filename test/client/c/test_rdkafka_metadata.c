@@ -24,26 +24,14 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kptest.h"
+
 #define TIMEOUT_MS 10000
 
-static int	failures = 0;
 static int	error_logs = 0;
 static char last_error_log[512];
 static int	saw_api_versions_v3 = 0;
 static int	saw_metadata_v4 = 0;
-
-static void
-ok(int cond, const char *desc, const char *detail)
-{
-	if (cond)
-		printf("ok - %s\n", desc);
-	else
-	{
-		failures++;
-		printf("not ok - %s%s%s\n", desc, detail ? " -- " : "", detail ? detail : "");
-	}
-	fflush(stdout);
-}
 
 static void
 log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
